@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: captcha field, Jalali filters, health check, logging."""

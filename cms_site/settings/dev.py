@@ -1,0 +1,29 @@
+"""Local development: everything embedded, nothing to install beyond Python.
+
+SQLite under var/, Celery on kombu's filesystem transport under var/celery/, email
+written to var/outbox/mail/ and SMS to var/outbox/sms.jsonl.
+"""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+_celery_dir = VAR_DIR / "celery"
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "data_folder_in": str(_celery_dir / "queue"),
+    "data_folder_out": str(_celery_dir / "queue"),
+    "processed_folder": str(_celery_dir / "processed"),
+    "store_processed": False,
+}
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{_celery_dir / 'results'}")
+CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "beat-schedule")
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "mail")
+SMS_BACKEND = env("SMS_BACKEND", default="file")
+
+SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="dev-inbound-token")

@@ -1,0 +1,1 @@
+"""Portal pages (SPEC P*): home, guides, FAQ; later the elections themselves."""

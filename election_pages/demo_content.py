@@ -1,0 +1,246 @@
+"""The demo portal's pages, in Persian (from the seed guide) and English.
+
+Each entry: key, page type, slug, and per language a title, an intro and body paragraphs.
+Pages whose feature lands in a later piece of work say so, instead of 404ing.
+"""
+
+COMING_SOON = {
+    "fa": "این بخش به زودی در دسترس قرار می‌گیرد. تا آن زمان می‌توانید راهنماها و پرسش‌های پرتکرار را ببینید.",
+    "en": "This section is coming soon. Meanwhile you can read the guides and the frequently asked questions.",
+}
+
+HOME = {
+    "slug": "home",
+    "fa": {
+        "title": "سامانه جامع انجمن‌های علمی گروه پزشکی",
+        "intro": "<p>به سامانه انتخابات الکترونیک انجمن‌های علمی گروه پزشکی خوش آمدید. برای شرکت در "
+        "انتخابات‌های اعلام شده، دکمه بنفش «شرکت در انتخابات» را بزنید.</p>",
+        "election_menu_label": "انتخابات",
+        "participate_label": "شرکت در انتخابات",
+    },
+    "en": {
+        "title": "Medical Scientific Associations Portal",
+        "intro": "<p>Welcome to the electronic elections of the medical scientific associations. "
+        "To take part in an announced election, press the purple “Take part in elections” button.</p>",
+        "election_menu_label": "Elections",
+        "participate_label": "Take part in elections",
+    },
+}
+
+PAGES = [
+    {
+        "key": "upcoming",
+        "type": "standard",
+        "slug": "upcoming-elections",
+        "fa": {"title": "انتخابات پیش رو", "intro": "فهرست انتخابات‌های فعال و پیش رو.", "body": [COMING_SOON["fa"]]},
+        "en": {"title": "Upcoming elections", "intro": "Open and upcoming elections.", "body": [COMING_SOON["en"]]},
+    },
+    {
+        "key": "participation_guide",
+        "type": "standard",
+        "slug": "participation-guide",
+        "fa": {
+            "title": "راهنمای شرکت در انتخابات",
+            "intro": "گام‌های شرکت در انتخابات الکترونیک انجمن‌های علمی.",
+            "body": [
+                "برای شرکت در انتخابات‌های اعلام شده توسط انجمن‌های علمی، در منوی بالای صفحه روی گزینه "
+                "«انتخابات» بروید و «انتخابات پیش رو» را انتخاب کنید، یا دکمه بنفش «شرکت در انتخابات» را بزنید.",
+                "در فهرست انتخابات پیش رو، با زدن «ورود به صفحه انتخابات» وارد صفحه انتخابات انجمن خود شوید. "
+                "گزینه «شرکت در انتخابات» فقط در زمان رای‌گیری فعال است.",
+                "نام کاربری همه شرکت‌کنندگان کد ملی آنهاست. اگر انجمن شما را ثبت نام کرده است، کلمه عبور را با "
+                "«کلمه عبور خود را فراموش کرده ام» دریافت کنید.",
+                "چنانچه دریافت پیامک‌های تبلیغاتی را مسدود کرده‌اید، دریافت کد تایید از طریق پیامک مقدور نیست و "
+                "باید کد را از طریق پست الکترونیک دریافت کنید یا گزینه «ارسال کد تایید از طریق پیامک به سامانه» را "
+                "انتخاب نمایید.",
+            ],
+        },
+        "en": {
+            "title": "How to take part in an election",
+            "intro": "The steps of an association's electronic election.",
+            "body": [
+                "To take part in an election announced by your association, open the “Elections” menu at the top "
+                "and choose “Upcoming elections”, or press the purple “Take part in elections” button.",
+                "In the list of upcoming elections, press “Go to the election page”. “Take part in the election” "
+                "works only while voting is open.",
+                "Everyone's username is their national code. If your association registered you, get a password "
+                "with “I have forgotten my password”.",
+                "If you have blocked promotional SMS, you cannot receive the confirmation code by SMS: receive it "
+                "by email, or choose “Send the confirmation code to the system by SMS”.",
+            ],
+        },
+    },
+    {
+        "key": "history",
+        "type": "standard",
+        "slug": "election-history",
+        "fa": {"title": "تاریخچه انتخابات برگزار شده", "intro": "انتخابات‌های گذشته و نتایج آنها.", "body": [COMING_SOON["fa"]]},
+        "en": {"title": "Past elections", "intro": "Past elections and their results.", "body": [COMING_SOON["en"]]},
+    },
+    {
+        "key": "registration_guide",
+        "type": "standard",
+        "slug": "registration-guide",
+        "fa": {
+            "title": "راهنمای ثبت نام",
+            "intro": "چگونه در سامانه ثبت نام کنید.",
+            "body": [
+                "در صفحه «انتخابات پیش رو» کد ملی و کد امنیتی را وارد کرده و «بررسی کد ملی» را بزنید. اگر قبلاً "
+                "ثبت نام کرده باشید، سامانه به شما پیغام خواهد داد؛ در غیر این صورت وارد صفحه ورود اطلاعات "
+                "خواهید شد.",
+                "در فرم «ثبت نام عضو جدید در سامانه» نام، نام خانوادگی، تلفن همراه، پست الکترونیک، کلمه عبور و "
+                "انجمن یا انجمن‌های مورد نظر را وارد کنید. عضویت شما پس از تایید مسئولان انجمن فعال می‌شود.",
+                "کلمه عبور شامل حداقل ۸ کاراکتر و ترکیبی از حروف بزرگ و کوچک انگلیسی و اعداد است؛ استفاده از "
+                "فاصله و کاراکترهای ویژه ممنوع است.",
+            ],
+        },
+        "en": {
+            "title": "Registration guide",
+            "intro": "How to register with the portal.",
+            "body": [
+                "On the “Upcoming elections” page, enter your national code and the security code and press "
+                "“Check national code”. If you are already registered, the portal tells you so; otherwise the "
+                "registration form opens.",
+                "In the new member form, enter your names, mobile, email, password and the association(s) to "
+                "join. Your membership becomes active once the association's officers approve it.",
+                "A password has at least 8 characters and mixes English upper-case and lower-case letters and "
+                "digits; spaces and special characters are not allowed.",
+            ],
+        },
+    },
+    {
+        "key": "secretariat",
+        "type": "standard",
+        "slug": "secretariat",
+        "fa": {
+            "title": "اطلاعات دبیرخانه کمیسیون انجمن های علمی گروه پزشکی",
+            "intro": "نشانی و راه‌های تماس با دبیرخانه.",
+            "body": [
+                "دبیرخانه کمیسیون انجمن‌های علمی گروه پزشکی، معاونت آموزشی وزارت بهداشت، درمان و آموزش پزشکی. "
+                "ویرایشگران سامانه نشانی و ساعات پاسخگویی را در این صفحه به‌روز نگه می‌دارند.",
+            ],
+        },
+        "en": {
+            "title": "Secretariat of the Commission of Medical Scientific Associations",
+            "intro": "Address and contact details of the secretariat.",
+            "body": [
+                "Secretariat of the Commission of Medical Scientific Associations, Deputy of Education, Ministry "
+                "of Health and Medical Education. Editors keep the address and office hours up to date here.",
+            ],
+        },
+    },
+    {
+        "key": "usage_guide",
+        "type": "standard",
+        "slug": "usage-guide",
+        "fa": {
+            "title": "راهنمای استفاده از سامانه",
+            "intro": "نکته‌های کار با سامانه.",
+            "body": [
+                "بزرگ و کوچک بودن حروف کلمه عبور مهم است؛ توصیه می‌شود کلمه عبور دریافتی را بدون فاصله پس و پیش "
+                "وارد کنید.",
+                "اگر کلمه عبور خود را به کد ملی ریست کرده‌اید، حتماً تا قبل از انتخابات آن را تغییر دهید؛ در زمان "
+                "انتخابات سامانه از ورود افرادی که کلمه عبور و نام کاربری یکسان دارند جلوگیری می‌کند.",
+            ],
+        },
+        "en": {
+            "title": "Using the portal",
+            "intro": "Tips for working with the portal.",
+            "body": [
+                "Passwords are case-sensitive; enter the password you received without spaces before or after it.",
+                "If you reset your password to your national code, change it before the election: during an "
+                "election the portal refuses logins whose password equals the username.",
+            ],
+        },
+    },
+    {
+        "key": "status",
+        "type": "standard",
+        "slug": "membership-status",
+        "fa": {"title": "مشاهده وضعیت عضویت", "intro": "وضعیت تایید عضویت و پست الکترونیک ثبت شده.", "body": [COMING_SOON["fa"]]},
+        "en": {"title": "Membership status", "intro": "Approval state and registered email.", "body": [COMING_SOON["en"]]},
+    },
+    {
+        "key": "faq",
+        "type": "faq",
+        "slug": "faq",
+        "fa": {
+            "title": "سوالات پرتکرار انتخابات",
+            "intro": "پاسخ پرسش‌های رایج درباره ثبت نام و رای‌گیری.",
+            "questions": [
+                (
+                    "چرا پیام «شما عضو این انجمن نیستید» را می‌بینم؟",
+                    "تایید عضویت بر عهده مسئولان انجمن مربوطه است. از صفحه «مشاهده وضعیت عضویت» وضعیت خود را "
+                    "ببینید و برای تایید با انجمن خود تماس بگیرید.",
+                ),
+                (
+                    "کلمه عبور به دستم نرسید. چه کنم؟",
+                    "پوشه Spam ایمیل را هم بررسی کنید. اگر پیامک‌های تبلیغاتی را مسدود کرده‌اید، گزینه دوم "
+                    "«ارسال کد تایید برای ریست شدن کلمه عبور» را خارج از زمان انتخابات به کار ببرید.",
+                ),
+                (
+                    "آیا پس از ثبت رای می‌توانم آن را تغییر دهم؟",
+                    "خیر. تا پیش از وارد کردن کد تایید و زدن «ثبت رای» می‌توانید انتخاب خود را تغییر دهید؛ پس از "
+                    "آن رای قابل تغییر نیست.",
+                ),
+            ],
+        },
+        "en": {
+            "title": "Election FAQ",
+            "intro": "Answers to common questions about registration and voting.",
+            "questions": [
+                (
+                    "Why do I see “You are not a member of this association”?",
+                    "Membership approval belongs to the association's officers. Check “Membership status” and "
+                    "contact your association to be approved.",
+                ),
+                (
+                    "My password never arrived. What can I do?",
+                    "Check your spam folder. If you block promotional SMS, use option two, “Send a confirmation "
+                    "code to reset the password”, outside an election's voting window.",
+                ),
+                (
+                    "Can I change my vote after casting it?",
+                    "No. You can change your selection until you enter the confirmation code and press “Cast "
+                    "vote”; after that the vote is final.",
+                ),
+            ],
+        },
+    },
+    {
+        "key": "login",
+        "type": "standard",
+        "slug": "login",
+        "fa": {"title": "ورود اعضای ثبت نام شده به سامانه", "intro": "ورود با کد ملی و کلمه عبور.", "body": [COMING_SOON["fa"]]},
+        "en": {"title": "Member login", "intro": "Log in with your national code and password.", "body": [COMING_SOON["en"]]},
+    },
+    {
+        "key": "register",
+        "type": "standard",
+        "slug": "register",
+        "fa": {"title": "ثبت نام عضو جدید در سامانه", "intro": "فرم ثبت نام اعضای جدید.", "body": [COMING_SOON["fa"]]},
+        "en": {"title": "New member registration", "intro": "Registration form for new members.", "body": [COMING_SOON["en"]]},
+    },
+]
+
+# The top «انتخابات» menu (P1): label per language and the page it opens.
+ELECTION_MENU = [
+    ("upcoming", {"fa": "انتخابات پیش رو", "en": "Upcoming elections"}),
+    ("participation_guide", {"fa": "راهنمای شرکت در انتخابات", "en": "Participation guide"}),
+    ("history", {"fa": "تاریخچه انتخابات برگزار شده", "en": "Past elections"}),
+]
+
+# The home side menu (P2), in the seed's order.
+SIDE_MENU = [
+    ("registration_guide", "plain", {"fa": "راهنمای ثبت نام", "en": "Registration guide"}),
+    (
+        "secretariat",
+        "plain",
+        {"fa": "اطلاعات دبیرخانه کمیسیون انجمن های علمی گروه پزشکی", "en": "Commission secretariat"},
+    ),
+    ("usage_guide", "plain", {"fa": "راهنمای استفاده از سامانه", "en": "Using the portal"}),
+    ("upcoming", "plain", {"fa": "شرکت در انتخابات", "en": "Take part in elections"}),
+    ("status", "plain", {"fa": "مشاهده وضعیت عضویت", "en": "Membership status"}),
+    ("faq", "plain", {"fa": "سوالات پرتکرار انتخابات", "en": "Election FAQ"}),
+    ("login", "plain", {"fa": "ورود اعضای ثبت نام شده به سامانه", "en": "Member login"}),
+    ("register", "yellow", {"fa": "ثبت نام عضو جدید در سامانه", "en": "Register as a new member"}),
+]

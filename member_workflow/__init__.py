@@ -1,0 +1,1 @@
+"""Members, their associations and the workflows around them (SPEC M*)."""

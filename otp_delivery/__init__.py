@@ -1,0 +1,1 @@
+"""One-time codes and message delivery: SMS gateway backends, email, delivery records."""
