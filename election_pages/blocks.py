@@ -32,9 +32,7 @@ class CalloutBlock(blocks.StructBlock):
     """A highlighted note, e.g. the warning about blocked promotional SMS."""
 
     text = blocks.RichTextBlock(features=["bold", "italic", "link"], label=_("متن"))
-    tone = blocks.ChoiceBlock(
-        choices=[("info", _("اطلاع")), ("warning", _("هشدار"))], default="info", label=_("نوع")
-    )
+    tone = blocks.ChoiceBlock(choices=[("info", _("اطلاع")), ("warning", _("هشدار"))], default="info", label=_("نوع"))
 
     class Meta:
         icon = "warning"

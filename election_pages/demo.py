@@ -23,8 +23,7 @@ def _fill(page, spec_lang, page_type):
     page.intro = spec_lang["intro"]
     if page_type == "faq":
         page.questions = [
-            ("question", {"question": q, "answer": RichText(f"<p>{escape(a)}</p>")})
-            for q, a in spec_lang["questions"]
+            ("question", {"question": q, "answer": RichText(f"<p>{escape(a)}</p>")}) for q, a in spec_lang["questions"]
         ]
     else:
         page.body = _paragraphs(spec_lang["body"])

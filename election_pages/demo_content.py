@@ -73,7 +73,11 @@ PAGES = [
         "key": "history",
         "type": "standard",
         "slug": "election-history",
-        "fa": {"title": "تاریخچه انتخابات برگزار شده", "intro": "انتخابات‌های گذشته و نتایج آنها.", "body": [COMING_SOON["fa"]]},
+        "fa": {
+            "title": "تاریخچه انتخابات برگزار شده",
+            "intro": "انتخابات‌های گذشته و نتایج آنها.",
+            "body": [COMING_SOON["fa"]],
+        },
         "en": {"title": "Past elections", "intro": "Past elections and their results.", "body": [COMING_SOON["en"]]},
     },
     {
@@ -156,8 +160,16 @@ PAGES = [
         "key": "status",
         "type": "standard",
         "slug": "membership-status",
-        "fa": {"title": "مشاهده وضعیت عضویت", "intro": "وضعیت تایید عضویت و پست الکترونیک ثبت شده.", "body": [COMING_SOON["fa"]]},
-        "en": {"title": "Membership status", "intro": "Approval state and registered email.", "body": [COMING_SOON["en"]]},
+        "fa": {
+            "title": "مشاهده وضعیت عضویت",
+            "intro": "وضعیت تایید عضویت و پست الکترونیک ثبت شده.",
+            "body": [COMING_SOON["fa"]],
+        },
+        "en": {
+            "title": "Membership status",
+            "intro": "Approval state and registered email.",
+            "body": [COMING_SOON["en"]],
+        },
     },
     {
         "key": "faq",
@@ -210,15 +222,27 @@ PAGES = [
         "key": "login",
         "type": "standard",
         "slug": "login",
-        "fa": {"title": "ورود اعضای ثبت نام شده به سامانه", "intro": "ورود با کد ملی و کلمه عبور.", "body": [COMING_SOON["fa"]]},
-        "en": {"title": "Member login", "intro": "Log in with your national code and password.", "body": [COMING_SOON["en"]]},
+        "fa": {
+            "title": "ورود اعضای ثبت نام شده به سامانه",
+            "intro": "ورود با کد ملی و کلمه عبور.",
+            "body": [COMING_SOON["fa"]],
+        },
+        "en": {
+            "title": "Member login",
+            "intro": "Log in with your national code and password.",
+            "body": [COMING_SOON["en"]],
+        },
     },
     {
         "key": "register",
         "type": "standard",
         "slug": "register",
         "fa": {"title": "ثبت نام عضو جدید در سامانه", "intro": "فرم ثبت نام اعضای جدید.", "body": [COMING_SOON["fa"]]},
-        "en": {"title": "New member registration", "intro": "Registration form for new members.", "body": [COMING_SOON["en"]]},
+        "en": {
+            "title": "New member registration",
+            "intro": "Registration form for new members.",
+            "body": [COMING_SOON["en"]],
+        },
     },
 ]
 

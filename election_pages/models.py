@@ -33,6 +33,9 @@ class MenuLink(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.label
+
     def clean(self):
         super().clean()
         if not self.link_page_id and not self.link_url:
@@ -44,9 +47,6 @@ class MenuLink(models.Model):
             page = self.link_page.localized
             return page.url or "#"
         return self.link_url
-
-    def __str__(self):
-        return self.label
 
 
 class HomeElectionMenuItem(Orderable, MenuLink):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 
 # A valid national code (check digit 9) reserved for the demo's staff account.
 DEMO_STAFF_NATIONAL_CODE = "0012345679"
-DEMO_STAFF_PASSWORD = "DemoAdmin2026"
+DEMO_STAFF_PASSWORD = "DemoAdmin2026"  # noqa: S105 - demo login, printed by make run
 
 
 def demo_staff_build():

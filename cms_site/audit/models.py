@@ -57,3 +57,6 @@ class AuditHead(models.Model):
 
     seq = models.PositiveBigIntegerField(default=0)
     entry_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self):
+        return f"head #{self.seq}"

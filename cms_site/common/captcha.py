@@ -7,7 +7,6 @@ django-recaptcha; a network failure becomes a form error instead of a 500.
 
 import logging
 import secrets
-import socket
 from urllib.error import URLError
 
 from django import forms
@@ -62,7 +61,7 @@ def _recaptcha_field(**kwargs):
         def validate(self, value):
             try:
                 super().validate(value)
-            except (URLError, socket.timeout, TimeoutError, ConnectionError, ValueError) as exc:
+            except (URLError, TimeoutError, ConnectionError, ValueError) as exc:
                 logger.warning("recaptcha verification unavailable", extra={"error": type(exc).__name__})
                 raise ValidationError(CAPTCHA_UNAVAILABLE, code="captcha_unavailable") from exc
 

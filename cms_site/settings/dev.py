@@ -27,3 +27,9 @@ EMAIL_FILE_PATH = str(VAR_DIR / "outbox" / "mail")
 SMS_BACKEND = env("SMS_BACKEND", default="file")
 
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="dev-inbound-token")
+
+# Kombu's filesystem transport, the file result backend and the outboxes need their folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+for _folder in (VAR_DIR / "static", _celery_dir / "queue", _celery_dir / "processed", _celery_dir / "results", VAR_DIR / "outbox" / "mail"):
+    _folder.mkdir(parents=True, exist_ok=True)

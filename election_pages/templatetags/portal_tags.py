@@ -18,5 +18,3 @@ def portal_home(context):
         cached = portal_home_for_request(request)
         request._portal_home = cached
     return cached
-
-

@@ -16,4 +16,6 @@ class Command(BaseCommand):
             )
             return
         brk = report.first_break
-        raise CommandError(f"Audit chain BROKEN at entry #{brk.seq}: {brk.reason} ({report.checked} entries verified before it)")
+        raise CommandError(
+            f"Audit chain BROKEN at entry #{brk.seq}: {brk.reason} ({report.checked} entries verified before it)"
+        )

@@ -1,0 +1,36 @@
+# The two commands: `make run` (set up everything and serve the demo) and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= cms_site.settings.dev
+
+.PHONY: run test install lint migrate demo clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py demo
+
+run: demo
+	$(PY) manage.py rundev
+
+lint: install
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=cms_site.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	DJANGO_SETTINGS_MODULE=cms_site.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf var/db.sqlite3 var/celery var/outbox var/media var/static
