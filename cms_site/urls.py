@@ -11,7 +11,7 @@ from cms_site.common import views as common_views
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", common_views.set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -6,7 +6,6 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
-from django.conf import settings
 
 IS_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -30,14 +29,6 @@ def require(service: str, available: bool, how: str) -> None:
         pytest.fail(message + " (CI=true: a skipped service test is a failure)", pytrace=False)
     MISSING.append(message)
     pytest.skip(message)
-
-
-def require_postgres() -> None:
-    require(
-        "PostgreSQL",
-        settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-        "run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/portal",
-    )
 
 
 def redis_url() -> str | None:

@@ -154,6 +154,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {}
 
+
+def filesystem_broker_options(folder) -> dict:
+    """Transport options for kombu's filesystem broker rooted at `folder`."""
+    return {
+        "data_folder_in": str(Path(folder) / "queue"),
+        "data_folder_out": str(Path(folder) / "queue"),
+        "processed_folder": str(Path(folder) / "processed"),
+        "store_processed": False,
+    }
+
+
 # --- Outbound messages. Each integration is chosen by one setting.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -5,7 +5,7 @@ written to var/outbox/mail/ and SMS to var/outbox/sms.jsonl.
 """
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import VAR_DIR, env, filesystem_broker_options
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
@@ -13,12 +13,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 _celery_dir = VAR_DIR / "celery"
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "data_folder_in": str(_celery_dir / "queue"),
-    "data_folder_out": str(_celery_dir / "queue"),
-    "processed_folder": str(_celery_dir / "processed"),
-    "store_processed": False,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(_celery_dir)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=f"file://{_celery_dir / 'results'}")
 CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_dir / "beat-schedule")
 
@@ -31,5 +26,11 @@ SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="dev-inbound-token")
 # Kombu's filesystem transport, the file result backend and the outboxes need their folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-for _folder in (VAR_DIR / "static", _celery_dir / "queue", _celery_dir / "processed", _celery_dir / "results", VAR_DIR / "outbox" / "mail"):
+for _folder in (
+    VAR_DIR / "static",
+    _celery_dir / "queue",
+    _celery_dir / "processed",
+    _celery_dir / "results",
+    VAR_DIR / "outbox" / "mail",
+):
     _folder.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ suite at PostgreSQL and Redis (see `.ci/run`).
 """
 
 from .base import *  # noqa: F403
-from .base import PASSWORD_HASHERS, VAR_DIR, env
+from .base import PASSWORD_HASHERS, VAR_DIR, env, filesystem_broker_options
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret"
@@ -22,6 +22,10 @@ CAPTCHA_TEST_MODE = False
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = False
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
+        env("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "test-celery"))
+    )
 
 MEDIA_ROOT = str(VAR_DIR / "test-media")
 STORAGES = {

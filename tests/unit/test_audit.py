@@ -9,7 +9,6 @@ from cms_site.audit.models import AppendOnlyError, AuditEntry
 from cms_site.audit.selectors import audit_chain_verify
 from cms_site.audit.services import AuditPayloadError, audit_record
 from tests.factories import StaffFactory
-from tests.services import require_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +80,8 @@ def test_entries_cannot_be_changed_or_deleted_through_the_orm():
         entry.delete()
 
 
+@pytest.mark.postgres
 def test_postgres_trigger_refuses_update_and_delete():
-    require_postgres()
     _three_entries()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEntry.objects.filter(seq=1).update(action="forged")
