@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= cms_site.settings.dev
 
-.PHONY: run test install lint migrate demo clean
+.PHONY: run test install lint migrate demo clean messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,9 @@ test: lint
 
 clean:
 	rm -rf var/db.sqlite3 var/celery var/outbox var/media var/static
+
+# Regenerate the English catalogue after adding interface strings, then translate the
+# new entries in locale/en/LC_MESSAGES/django.po and run `make messages` again.
+messages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv

@@ -98,6 +98,8 @@ def test_english_translation_is_ltr_with_english_menus(client, portal):
     assert [label for _, label in _top_menu(html)] == ["Upcoming elections", "Participation guide", "Past elections"]
     assert all(href.startswith("/en/") for href, _ in _links(html, "side-menu__item"))
     assert "Register as a new member" in html
+    # Interface strings come from the English catalogue, not just the page content.
+    assert "Skip to main content" in html and "رفتن به محتوای اصلی" not in html
 
 
 def test_language_switch_moves_between_persian_and_english(client, portal):
