@@ -2,7 +2,7 @@
 
 import factory
 
-from member_workflow.models import Member
+from member_workflow.models import Association, Member, Membership, MembershipState
 
 VALID_NATIONAL_CODES = ["0012345679", "0499370899", "2271185327", "1234567891", "0079876544", "3761148917"]
 
@@ -30,3 +30,31 @@ class MemberFactory(factory.django.DjangoModelFactory):
 class StaffFactory(MemberFactory):
     is_staff = True
     is_superuser = True
+
+
+class AssociationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Association
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"انجمن علمی شماره {n}")
+    slug = factory.Sequence(lambda n: f"association-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A membership in any state: `MembershipFactory(state=MembershipState.APPROVED)`.
+    The FSM field is protected, so the state can only be chosen at creation."""
+
+    class Meta:
+        model = Membership
+
+    member = factory.SubFactory(MemberFactory)
+    association = factory.SubFactory(AssociationFactory)
+    state = MembershipState.PENDING
+
+
+def approved_member(association, **member_fields) -> Member:
+    """A member approved in `association`."""
+    member = MemberFactory(**member_fields)
+    MembershipFactory(member=member, association=association, state=MembershipState.APPROVED)
+    return member
