@@ -3,9 +3,10 @@
 Idempotent: pages that exist (matched by slug and locale) are left as editors made them.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils.html import escape
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
 
 from . import demo_content as content
@@ -55,6 +56,17 @@ def _remove_wagtail_placeholder() -> None:
             page.delete()
 
 
+def _ensure_tree_roots(fa: Locale) -> None:
+    """Wagtail's migrations create the page and collection roots; a flushed database
+    (transactional tests) has neither, so recreate them the way Wagtail does."""
+    if Page.get_first_root_node() is None:
+        Page.add_root(
+            instance=Page(title="Root", slug="root", locale=fa, content_type=ContentType.objects.get_for_model(Page))
+        )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 def _ensure_home(fa: Locale) -> HomePage:
     home = HomePage.objects.filter(locale=fa, slug=content.HOME["slug"]).first()
     if home is None:
@@ -73,6 +85,7 @@ def _ensure_home(fa: Locale) -> HomePage:
 def portal_pages_build() -> HomePage:
     fa, _ = Locale.objects.get_or_create(language_code="fa")
     en, _ = Locale.objects.get_or_create(language_code="en")
+    _ensure_tree_roots(fa)
     home = _ensure_home(fa)
 
     pages = {}

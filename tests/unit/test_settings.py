@@ -21,7 +21,10 @@ PRODUCTION_ENV = {
 
 
 def _manage(args, env_extra):
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    # Only what an operator would set: nothing inherited from the test run (e.g. the browser
+    # tests' DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses).
+    inherited = PRODUCTION_ENV.keys() | {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
     env.update(env_extra, DJANGO_SETTINGS_MODULE="cms_site.settings.production")
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
