@@ -1,8 +1,9 @@
-"""Portal page types: the home page with its menus (P1, P2), standard pages, the FAQ."""
+"""Portal page types (home with its P1/P2 menus, standard pages, FAQ) and the election lifecycle."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
@@ -142,3 +143,46 @@ class FaqPage(Page):
 
     class Meta:
         verbose_name = _("پرسش‌های پرتکرار")
+
+
+class ElectionState(models.TextChoices):
+    DRAFT = "draft", _("پیش‌نویس")
+    ANNOUNCED = "announced", _("اعلام شده")
+    OPEN = "open", _("در حال رای‌گیری")
+    CLOSED = "closed", _("پایان رای‌گیری")
+    TALLIED = "tallied", _("شمارش شده")
+    PUBLISHED = "published", _("نتایج اعلام شده")
+    ARCHIVED = "archived", _("بایگانی شده")
+    CANCELLED = "cancelled", _("لغو شده")
+
+
+class Election(ConcurrentTransitionMixin, models.Model):
+    """One election's lifecycle (SPEC A3). A plain model, not a page: publishing a page
+    revision must never write an old state back (STYLE.md). Its page links to it."""
+
+    association = models.ForeignKey(
+        "member_workflow.Association",
+        verbose_name=_("انجمن برگزار کننده"),
+        on_delete=models.PROTECT,
+        related_name="elections",
+    )
+    voting_starts_at = models.DateTimeField(_("زمان شروع رای‌گیری"))
+    voting_ends_at = models.DateTimeField(_("زمان پایان رای‌گیری"))
+    state = FSMField(
+        _("وضعیت"), max_length=20, choices=ElectionState.choices, default=ElectionState.DRAFT, protected=True
+    )
+    created_at = models.DateTimeField(_("زمان ایجاد"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("انتخابات")
+        verbose_name_plural = _("انتخابات‌ها")
+        indexes = [models.Index(fields=["state", "voting_starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(voting_ends_at__gt=models.F("voting_starts_at")),
+                name="election_window_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.association} ({self.get_state_display()})"

@@ -1,7 +1,11 @@
 """factory_boy factories, named after what they build."""
 
-import factory
+import datetime
 
+import factory
+from django.utils import timezone
+
+from election_pages.models import Election, ElectionState
 from member_workflow.models import Association, Member, Membership, MembershipState
 
 VALID_NATIONAL_CODES = ["0012345679", "0499370899", "2271185327", "1234567891", "0079876544", "3761148917"]
@@ -58,3 +62,16 @@ def approved_member(association, **member_fields) -> Member:
     member = MemberFactory(**member_fields)
     MembershipFactory(member=member, association=association, state=MembershipState.APPROVED)
     return member
+
+
+class ElectionFactory(factory.django.DjangoModelFactory):
+    """An election of `association`; `ElectionFactory(state=ElectionState.OPEN)` for one
+    whose voting is open (the window defaults to an hour ago until an hour from now)."""
+
+    class Meta:
+        model = Election
+
+    association = factory.SubFactory(AssociationFactory)
+    voting_starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+    voting_ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=1))
+    state = ElectionState.DRAFT

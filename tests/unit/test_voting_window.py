@@ -1,0 +1,45 @@
+"""The voting-window rule other workflows consult (SPEC M4, M5, M7, V1)."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from election_pages.models import ElectionState
+from election_pages.selectors import member_has_election_in_voting_window
+from member_workflow.models import MembershipState
+from tests.factories import AssociationFactory, ElectionFactory, MemberFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_open_election_of_own_association_counts_whatever_the_membership_state():
+    member = MemberFactory()
+    association = AssociationFactory()
+    MembershipFactory(member=member, association=association, state=MembershipState.PENDING)
+    ElectionFactory(association=association, state=ElectionState.OPEN)
+    assert member_has_election_in_voting_window(member=member)
+
+
+def test_other_associations_and_other_states_do_not_count():
+    member = MemberFactory()
+    own = AssociationFactory()
+    MembershipFactory(member=member, association=own, state=MembershipState.APPROVED)
+    ElectionFactory(state=ElectionState.OPEN)  # someone else's association
+    ElectionFactory(association=own, state=ElectionState.ANNOUNCED)
+    ElectionFactory(association=own, state=ElectionState.CLOSED)
+    assert not member_has_election_in_voting_window(member=member)
+
+
+def test_open_state_outside_the_clock_window_does_not_count():
+    member = MemberFactory()
+    own = AssociationFactory()
+    MembershipFactory(member=member, association=own, state=MembershipState.APPROVED)
+    past = timezone.now() - datetime.timedelta(days=2)
+    ElectionFactory(
+        association=own,
+        state=ElectionState.OPEN,
+        voting_starts_at=past,
+        voting_ends_at=past + datetime.timedelta(hours=3),
+    )
+    assert not member_has_election_in_voting_window(member=member)
