@@ -38,6 +38,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(bar, red=True, bold=True)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Build the demo portal pages once into the test database; every test's rollback
+    keeps them. Transactional tests flush the database; `portal` rebuilds it then."""
+    from election_pages.demo import portal_pages_build
+
+    with django_db_blocker.unblock():
+        portal_pages_build()
+
+
 @pytest.fixture
 def portal(db):
     """The demo portal pages (Persian tree and English translation); returns the home page."""

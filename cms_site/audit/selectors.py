@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from .hashing import entry_digest
+from .hashing import HASHED_FIELDS, entry_digest
 from .models import GENESIS_HASH, AuditEntry, AuditHead
 
 
@@ -27,29 +27,16 @@ def audit_chain_verify(*, batch_size: int = 2000) -> ChainReport:
     """Walk the chain in order and report the first entry that is missing, altered or
     not linked to its predecessor. Also checks the stored head against the last entry."""
     expected_prev, expected_seq, checked = GENESIS_HASH, 1, 0
-    entries = AuditEntry.objects.order_by("seq").values_list(
-        "seq", "created_at", "actor_id", "action", "target_type", "target_id", "payload", "prev_hash", "entry_hash"
-    )
-    for seq, created_at, actor_id, action, target_type, target_id, payload, prev_hash, entry_hash in entries.iterator(
-        chunk_size=batch_size
-    ):
+    entries = AuditEntry.objects.order_by("seq").values(*HASHED_FIELDS, "entry_hash")
+    for fields in entries.iterator(chunk_size=batch_size):
+        seq = fields["seq"]
         if seq != expected_seq:
             return ChainReport(checked, expected_prev, ChainBreak(expected_seq, f"entry #{expected_seq} is missing"))
-        if prev_hash != expected_prev:
+        if fields["prev_hash"] != expected_prev:
             return ChainReport(checked, expected_prev, ChainBreak(seq, "does not link to the previous entry"))
-        recomputed = entry_digest(
-            seq=seq,
-            created_at=created_at,
-            actor_id=actor_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            payload=payload,
-            prev_hash=prev_hash,
-        )
-        if recomputed != entry_hash:
+        if entry_digest(fields) != fields["entry_hash"]:
             return ChainReport(checked, expected_prev, ChainBreak(seq, "content was modified after it was written"))
-        expected_prev, expected_seq, checked = entry_hash, seq + 1, checked + 1
+        expected_prev, expected_seq, checked = fields["entry_hash"], seq + 1, checked + 1
 
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.seq != checked or head.entry_hash != expected_prev):

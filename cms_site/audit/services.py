@@ -63,29 +63,16 @@ def audit_record(*, actor=None, action: str, target=None, payload: dict | None =
 
     head, _ = AuditHead.objects.get_or_create(pk=1)
     head = AuditHead.objects.select_for_update().get(pk=1)
-    seq = head.seq + 1
-    created_at = timezone.now()
-    actor_id = getattr(actor, "pk", None)
-    entry_hash = entry_digest(
-        seq=seq,
-        created_at=created_at,
-        actor_id=actor_id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        payload=payload,
-        prev_hash=head.entry_hash,
-    )
-    entry = AuditEntry.objects.create(
-        seq=seq,
-        created_at=created_at,
-        actor_id=actor_id,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        payload=payload,
-        prev_hash=head.entry_hash,
-        entry_hash=entry_hash,
-    )
-    AuditHead.objects.filter(pk=1).update(seq=seq, entry_hash=entry_hash)
+    fields = {
+        "seq": head.seq + 1,
+        "created_at": timezone.now(),
+        "actor_id": getattr(actor, "pk", None),
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "payload": payload,
+        "prev_hash": head.entry_hash,
+    }
+    entry = AuditEntry.objects.create(**fields, entry_hash=entry_digest(fields))
+    AuditHead.objects.filter(pk=1).update(seq=entry.seq, entry_hash=entry.entry_hash)
     return entry
