@@ -6,6 +6,8 @@ import re
 
 # Attribute names that must never reach a log line with their value.
 _SECRET_KEY = re.compile(r"pass(word)?|secret|token|otp|code|captcha|choice|selection|ballot", re.I)
+# Names that merely contain a secret-looking word but are not secrets.
+_NOT_SECRET = {"status_code", "national_code", "ballot_id", "election_code"}
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
@@ -14,7 +16,7 @@ class RedactSecretsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key in list(vars(record)):
-            if key not in _STANDARD_ATTRS and _SECRET_KEY.search(key):
+            if key not in _STANDARD_ATTRS and key not in _NOT_SECRET and _SECRET_KEY.search(key):
                 setattr(record, key, "[redacted]")
         return True
 

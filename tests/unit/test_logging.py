@@ -26,3 +26,8 @@ def test_secret_looking_fields_are_redacted():
     for key in ("password", "otp_code", "new_password", "choices", "token"):
         assert entry[key] == "[redacted]"
     assert "Hunter2pass" not in json.dumps(entry)
+
+
+def test_ordinary_fields_with_secret_looking_names_are_kept():
+    entry = _format(status_code=500, national_code="0012345679")
+    assert entry["status_code"] == 500 and entry["national_code"] == "0012345679"
