@@ -22,10 +22,13 @@ class Command(BaseCommand):
         catalogue = polib.pofile(str(path), wrapwidth=0)
         pairs = dict(line.rstrip("\n").split("\t", 1) for line in sys.stdin if "\t" in line)
         for entry in catalogue:
+            if "fuzzy" in entry.flags:
+                # msgmerge's guess from a similar old string: never trust it.
+                entry.flags.remove("fuzzy")
+                entry.msgstr = ""
+                entry.previous_msgid = None
             if entry.msgid in pairs:
                 entry.msgstr = pairs[entry.msgid]
-            if "fuzzy" in entry.flags:
-                entry.flags.remove("fuzzy")
         catalogue.metadata["Language"] = "en"
         catalogue.save()
         missing = [entry.msgid for entry in catalogue if not entry.msgstr and not entry.obsolete]
