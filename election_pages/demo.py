@@ -5,6 +5,8 @@ Idempotent: pages that exist (matched by slug and locale) are left as editors ma
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
 from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
@@ -42,9 +44,17 @@ def _fill_home(home, lang, pages):
         for i, (key, labels) in enumerate(content.ELECTION_MENU)
     ]
     home.side_menu_items = [
-        HomeSideMenuItem(label=labels[lang], link_page=pages[key], style=style, sort_order=i)
+        _side_menu_item(key=key, style=style, label=labels[lang], lang=lang, pages=pages, sort_order=i)
         for i, (key, style, labels) in enumerate(content.SIDE_MENU)
     ]
+
+
+def _side_menu_item(*, key, style, label, lang, pages, sort_order):
+    if key in content.MEMBER_LINKS:
+        with translation.override(lang):
+            url = reverse(content.MEMBER_LINKS[key])
+        return HomeSideMenuItem(label=label, link_url=url, style=style, sort_order=sort_order)
+    return HomeSideMenuItem(label=label, link_page=pages[key], style=style, sort_order=sort_order)
 
 
 def _remove_wagtail_placeholder() -> None:

@@ -157,21 +157,6 @@ PAGES = [
         },
     },
     {
-        "key": "status",
-        "type": "standard",
-        "slug": "membership-status",
-        "fa": {
-            "title": "مشاهده وضعیت عضویت",
-            "intro": "وضعیت تایید عضویت و پست الکترونیک ثبت شده.",
-            "body": [COMING_SOON["fa"]],
-        },
-        "en": {
-            "title": "Membership status",
-            "intro": "Approval state and registered email.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
-    {
         "key": "faq",
         "type": "faq",
         "slug": "faq",
@@ -218,32 +203,6 @@ PAGES = [
             ],
         },
     },
-    {
-        "key": "login",
-        "type": "standard",
-        "slug": "login",
-        "fa": {
-            "title": "ورود اعضای ثبت نام شده به سامانه",
-            "intro": "ورود با کد ملی و کلمه عبور.",
-            "body": [COMING_SOON["fa"]],
-        },
-        "en": {
-            "title": "Member login",
-            "intro": "Log in with your national code and password.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
-    {
-        "key": "register",
-        "type": "standard",
-        "slug": "register",
-        "fa": {"title": "ثبت نام عضو جدید در سامانه", "intro": "فرم ثبت نام اعضای جدید.", "body": [COMING_SOON["fa"]]},
-        "en": {
-            "title": "New member registration",
-            "intro": "Registration form for new members.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
 ]
 
 # The top «انتخابات» menu (P1): label per language and the page it opens.
@@ -252,6 +211,10 @@ ELECTION_MENU = [
     ("participation_guide", {"fa": "راهنمای شرکت در انتخابات", "en": "Participation guide"}),
     ("history", {"fa": "تاریخچه انتخابات برگزار شده", "en": "Past elections"}),
 ]
+
+# Side-menu entries that open the members' Django views (member_workflow.urls) rather than
+# a page: key → URL name, reversed in each language by the demo builder.
+MEMBER_LINKS = {"status": "accounts:status", "login": "accounts:login", "register": "accounts:register"}
 
 # The home side menu (P2), in the seed's order.
 SIDE_MENU = [

@@ -28,12 +28,30 @@ class MemberFactory(factory.django.DjangoModelFactory):
     first_name = "مریم"
     last_name = "احمدی"
     email = factory.Sequence(lambda n: f"member{n}@example.org")
+    mobile = factory.Sequence(lambda n: f"0912{n % 10_000_000:07d}")
     password = factory.django.Password("Member2026pass")
 
 
 class StaffFactory(MemberFactory):
     is_staff = True
     is_superuser = True
+    mobile = None
+
+
+def association_admin(association, **member_fields) -> Member:
+    """A member who administers `association` (and nothing else)."""
+    admin = MemberFactory(**member_fields)
+    association.admins.add(admin)
+    return admin
+
+
+def member_with_password_state(state, **member_fields) -> Member:
+    """A member whose password lifecycle is in `state` (a PasswordState)."""
+    from member_workflow.models import MemberCredential
+
+    member = MemberFactory(**member_fields)
+    MemberCredential.objects.create(member=member, state=state)
+    return member
 
 
 class AssociationFactory(factory.django.DjangoModelFactory):

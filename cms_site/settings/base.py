@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "member_workflow.middleware.PasswordChangeRequiredMiddleware",
+    # Last, as django-axes asks: turns a lockout into the Persian lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms_site.urls"
@@ -106,9 +110,36 @@ PASSWORD_HASHERS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    # SPEC M6: 8+ characters, ASCII upper, lower and digits, nothing else (Persian messages).
+    {"NAME": "member_workflow.password_policy.PortalPasswordValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# django-axes watches every login (portal and Wagtail admin): per IP and per national code.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "member_workflow.throttling.axes_username"
+AXES_LOCKOUT_CALLABLE = "member_workflow.throttling.axes_lockout_response"
+AXES_VERBOSE = False
+# Attempts are stored in the database (axes tables), shared by every web process.
+
+# Cache-based limits (the `limits` library) on forgot-password, status and P4: per IP and
+# per national code, "N/period" strings. Storage: memory by default, Redis in production.
+RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", default="memory://")
+RATELIMITS = {
+    "national_code_check": {"ip": "30/10minute", "national_code": "10/10minute"},
+    "membership_status": {"ip": "30/10minute", "national_code": "10/10minute"},
+    "password_forgot": {"ip": "20/hour", "national_code": "5/hour"},
+    "registration": {"ip": "20/hour", "national_code": "10/hour"},
+    "profile_change": {"ip": "30/hour", "national_code": "10/hour"},
+}
 
 # --- Language and time: Persian first, right to left; English as a full translation.
 LANGUAGE_CODE = "fa"
@@ -137,7 +168,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGIN_URL = "/accounts/login/"
+LOGIN_URL = "accounts:login"  # resolved per language (/accounts/login/, /en/accounts/login/)
 
 # --- Cache: local memory by default, Redis when CACHE_URL says so.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
@@ -174,6 +205,8 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=str(VAR_DIR / "outbox" / "sms.jsonl"))
 SMS_SYSTEM_NUMBER = env("SMS_SYSTEM_NUMBER", default="300012345")
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="")
+# Option 2 (M4): how long the code shown on screen stays valid.
+PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=15)
 
 # --- Captcha («کد امنیتی»): "image" (offline, django-simple-captcha) or "recaptcha".
 CAPTCHA_BACKEND = env("CAPTCHA_BACKEND", default="image")
