@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
+from election_pages import views as election_views
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
@@ -15,6 +16,13 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Read-only JSON for associations' own sites (issue 4).
+    path("api/v1/elections/", election_views.api_elections, name="api_elections"),
+    path(
+        "api/v1/elections/<int:election_id>/candidates/",
+        election_views.api_election_candidates,
+        name="api_election_candidates",
+    ),
 ]
 
 if settings.DEBUG:
