@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
 from member_workflow import views as member_views
+from election_pages import views as election_views
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
@@ -17,6 +18,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sms/inbound/", member_views.sms_inbound, name="sms_inbound"),
+    # Read-only JSON for associations' own sites (issue 4).
+    path("api/v1/elections/", election_views.api_elections, name="api_elections"),
+    path(
+        "api/v1/elections/<int:election_id>/candidates/",
+        election_views.api_election_candidates,
+        name="api_election_candidates",
+    ),
 ]
 
 if settings.DEBUG:

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "election_pages",
     "otp_delivery",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.simple_translation",
@@ -183,7 +184,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC A3: open and close elections at their start and end times, within a minute.
+    "elections-schedule-run": {"task": "election_pages.tasks.elections_schedule_run_task", "schedule": 60.0},
+}
 
 
 def filesystem_broker_options(folder) -> dict:
