@@ -8,8 +8,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
-from member_workflow import views as member_views
 from election_pages import views as election_views
+from member_workflow import views as member_views
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
