@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
+from otp_delivery import urls as otp_urls
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include((otp_urls.report_urlpatterns, "otp_delivery_reports"))),
 ]
 
 if settings.DEBUG:
@@ -23,6 +25,7 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
+    path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )
