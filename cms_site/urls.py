@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms_site.common import views as common_views
 from election_pages import views as election_views
 from member_workflow import views as member_views
+from otp_delivery import urls as otp_urls
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
@@ -25,6 +26,7 @@ urlpatterns = [
         election_views.api_election_candidates,
         name="api_election_candidates",
     ),
+    path("", include((otp_urls.report_urlpatterns, "otp_delivery_reports"))),
 ]
 
 if settings.DEBUG:
@@ -34,6 +36,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("member_workflow.urls")),
+    path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

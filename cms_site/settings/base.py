@@ -187,6 +187,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC A3: open and close elections at their start and end times, within a minute.
     "elections-schedule-run": {"task": "election_pages.tasks.elections_schedule_run_task", "schedule": 60.0},
+    # Re-queues lost sends and fires the SMS→email fallback the countdown task may have missed.
+    "otp-delivery-sweep": {"task": "otp_delivery.delivery_sweep", "schedule": 60.0},
 }
 
 
@@ -211,6 +213,29 @@ SMS_SYSTEM_NUMBER = env("SMS_SYSTEM_NUMBER", default="300012345")
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="")
 # Option 2 (M4): how long the code shown on screen stays valid.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=15)
+# Local backends (file, locmem, console) report a message delivered at once unless this is off.
+SMS_LOCAL_CONFIRMS_DELIVERY = env.bool("SMS_LOCAL_CONFIRMS_DELIVERY", default=True)
+# Kavenegar (SMS_BACKEND=kavenegar): https://api.kavenegar.com/v1/{API-KEY}/sms/send.json
+KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
+KAVENEGAR_BASE_URL = env("KAVENEGAR_BASE_URL", default="https://api.kavenegar.com/v1")
+KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
+KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=10.0)
+# Secret path segment of the delivery-report URL given to Kavenegar's panel; empty = off.
+KAVENEGAR_REPORT_TOKEN = env("KAVENEGAR_REPORT_TOKEN", default="")
+
+# --- One-time codes (otp_delivery, django-otp). See docs/otp_delivery.md.
+OTP_CODE_LENGTH = 6
+OTP_CODE_VALIDITY_SECONDS = 600  # 10 minutes, single use
+OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+OTP_THROTTLE_FACTOR = 1  # django-otp back-off after wrong codes: 1, 2, 4, 8 ... seconds
+OTP_MAX_FAILED_ATTEMPTS = 5  # wrong codes before the member is locked out
+OTP_LOCKOUT_SECONDS = 1800
+OTP_MAX_CODES_PER_CHALLENGE = 5
+OTP_VERIFIED_GRACE_SECONDS = 600  # a verified code must be consumed within this time
+OTP_SMS_FALLBACK_SECONDS = 120  # no SMS delivery report by then: the code goes by email
+DELIVERY_MAX_ATTEMPTS = 6
+DELIVERY_RETRY_BACKOFF_SECONDS = 5  # 5, 10, 20, 40 ... capped at 300
+DELIVERY_SEND_LEASE_SECONDS = 60  # a `sending` claim older than this belongs to a dead worker
 
 # --- Captcha («کد امنیتی»): "image" (offline, django-simple-captcha) or "recaptcha".
 CAPTCHA_BACKEND = env("CAPTCHA_BACKEND", default="image")
