@@ -119,8 +119,8 @@ def _replace_placeholders(fa: Locale) -> bool:
             continue
         if content.COMING_SOON["fa"] not in str(old.body):
             continue
-        for translation in old.get_translations():
-            translation.delete()
+        for translated in old.get_translations():
+            translated.delete()
         old.delete()
         replaced = True
     return replaced
