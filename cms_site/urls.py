@@ -8,6 +8,9 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
+from election_pages import views as election_views
+from member_workflow import views as member_views
+from otp_delivery import urls as otp_urls
 
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
@@ -15,6 +18,15 @@ urlpatterns = [
     path("captcha/", include("captcha.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("sms/inbound/", member_views.sms_inbound, name="sms_inbound"),
+    # Read-only JSON for associations' own sites (issue 4).
+    path("api/v1/elections/", election_views.api_elections, name="api_elections"),
+    path(
+        "api/v1/elections/<int:election_id>/candidates/",
+        election_views.api_election_candidates,
+        name="api_election_candidates",
+    ),
+    path("", include((otp_urls.report_urlpatterns, "otp_delivery_reports"))),
 ]
 
 if settings.DEBUG:
@@ -23,6 +35,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += i18n_patterns(
+    path("accounts/", include("member_workflow.urls")),
+    path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

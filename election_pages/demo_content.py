@@ -30,10 +30,10 @@ HOME = {
 PAGES = [
     {
         "key": "upcoming",
-        "type": "standard",
+        "type": "election_index",
         "slug": "upcoming-elections",
-        "fa": {"title": "انتخابات پیش رو", "intro": "فهرست انتخابات‌های فعال و پیش رو.", "body": [COMING_SOON["fa"]]},
-        "en": {"title": "Upcoming elections", "intro": "Open and upcoming elections.", "body": [COMING_SOON["en"]]},
+        "fa": {"title": "انتخابات پیش رو", "intro": "فهرست انتخابات‌های فعال و پیش رو.", "body": []},
+        "en": {"title": "Upcoming elections", "intro": "Open and upcoming elections.", "body": []},
     },
     {
         "key": "participation_guide",
@@ -71,14 +71,10 @@ PAGES = [
     },
     {
         "key": "history",
-        "type": "standard",
+        "type": "election_history",
         "slug": "election-history",
-        "fa": {
-            "title": "تاریخچه انتخابات برگزار شده",
-            "intro": "انتخابات‌های گذشته و نتایج آنها.",
-            "body": [COMING_SOON["fa"]],
-        },
-        "en": {"title": "Past elections", "intro": "Past elections and their results.", "body": [COMING_SOON["en"]]},
+        "fa": {"title": "تاریخچه انتخابات برگزار شده", "intro": "انتخابات‌های گذشته و نتایج آنها.", "body": []},
+        "en": {"title": "Past elections", "intro": "Past elections and their results.", "body": []},
     },
     {
         "key": "registration_guide",
@@ -157,21 +153,6 @@ PAGES = [
         },
     },
     {
-        "key": "status",
-        "type": "standard",
-        "slug": "membership-status",
-        "fa": {
-            "title": "مشاهده وضعیت عضویت",
-            "intro": "وضعیت تایید عضویت و پست الکترونیک ثبت شده.",
-            "body": [COMING_SOON["fa"]],
-        },
-        "en": {
-            "title": "Membership status",
-            "intro": "Approval state and registered email.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
-    {
         "key": "faq",
         "type": "faq",
         "slug": "faq",
@@ -218,32 +199,6 @@ PAGES = [
             ],
         },
     },
-    {
-        "key": "login",
-        "type": "standard",
-        "slug": "login",
-        "fa": {
-            "title": "ورود اعضای ثبت نام شده به سامانه",
-            "intro": "ورود با کد ملی و کلمه عبور.",
-            "body": [COMING_SOON["fa"]],
-        },
-        "en": {
-            "title": "Member login",
-            "intro": "Log in with your national code and password.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
-    {
-        "key": "register",
-        "type": "standard",
-        "slug": "register",
-        "fa": {"title": "ثبت نام عضو جدید در سامانه", "intro": "فرم ثبت نام اعضای جدید.", "body": [COMING_SOON["fa"]]},
-        "en": {
-            "title": "New member registration",
-            "intro": "Registration form for new members.",
-            "body": [COMING_SOON["en"]],
-        },
-    },
 ]
 
 # The top «انتخابات» menu (P1): label per language and the page it opens.
@@ -252,6 +207,10 @@ ELECTION_MENU = [
     ("participation_guide", {"fa": "راهنمای شرکت در انتخابات", "en": "Participation guide"}),
     ("history", {"fa": "تاریخچه انتخابات برگزار شده", "en": "Past elections"}),
 ]
+
+# Side-menu entries that open the members' Django views (member_workflow.urls) rather than
+# a page: key → URL name, reversed in each language by the demo builder.
+MEMBER_LINKS = {"status": "accounts:status", "login": "accounts:login", "register": "accounts:register"}
 
 # The home side menu (P2), in the seed's order.
 SIDE_MENU = [
@@ -267,4 +226,128 @@ SIDE_MENU = [
     ("faq", "plain", {"fa": "سوالات پرتکرار انتخابات", "en": "Election FAQ"}),
     ("login", "plain", {"fa": "ورود اعضای ثبت نام شده به سامانه", "en": "Member login"}),
     ("register", "yellow", {"fa": "ثبت نام عضو جدید در سامانه", "en": "Register as a new member"}),
+]
+
+
+# --- Demo elections (issue 4). Times are relative to the moment `manage.py demo` runs. ----
+ASSOCIATIONS = {
+    "medical-informatics": "انجمن علمی انفورماتیک پزشکی ایران",
+    "pediatrics": "انجمن علمی پزشکان کودکان ایران",
+}
+
+SUPPORT_URL = "https://t.me/example_election_support"
+
+BOARD = {"fa": "هیات مدیره", "limit": 3, "seats": 3}
+INSPECTOR = {"fa": "بازرس", "limit": 1, "seats": 1}
+
+# (first name, family name, election code, university, field, academic rank)
+OPEN_CANDIDATES = {
+    "هیات مدیره": [
+        ("محمد", "گودرزی", "۱۰۱", "دانشگاه علوم پزشکی تهران", "انفورماتیک پزشکی", "دانشیار"),
+        ("زهرا", "جعفری", "۱۰۲", "دانشگاه علوم پزشکی شهید بهشتی", "انفورماتیک پزشکی", "استادیار"),
+        ("نرگس", "ژیان", "۱۰۳", "دانشگاه علوم پزشکی ایران", "مدیریت اطلاعات سلامت", "استاد"),
+        ("مریم", "بابایی", "۱۰۴", "دانشگاه علوم پزشکی شیراز", "انفورماتیک پزشکی", "استادیار"),
+        ("حسین", "چگینی", "۱۰۵", "دانشگاه علوم پزشکی مشهد", "مدیریت اطلاعات سلامت", "دانشیار"),
+        ("علیرضا", "پاکزاد", "۱۰۶", "دانشگاه علوم پزشکی اصفهان", "انفورماتیک پزشکی", "استادیار"),
+    ],
+    "بازرس": [
+        ("سارا", "کاظمی", "۲۰۱", "دانشگاه علوم پزشکی تبریز", "انفورماتیک پزشکی", "استادیار"),
+        ("رضا", "زمانی", "۲۰۲", "دانشگاه علوم پزشکی کرمان", "مدیریت اطلاعات سلامت", "دانشیار"),
+    ],
+}
+
+SMALL_CANDIDATES = {
+    "هیات مدیره": [
+        ("لیلا", "احمدی", "۱۰۱", "دانشگاه علوم پزشکی تهران", "پزشکی کودکان", "استاد"),
+        ("کامران", "فرهادی", "۱۰۲", "دانشگاه علوم پزشکی ایران", "پزشکی کودکان", "دانشیار"),
+        ("شیرین", "یزدانی", "۱۰۳", "دانشگاه علوم پزشکی شیراز", "پزشکی کودکان", "استادیار"),
+    ],
+    "بازرس": [("بهرام", "نوری", "۲۰۱", "دانشگاه علوم پزشکی مشهد", "پزشکی کودکان", "دانشیار")],
+}
+
+# Each election: key, association slug, window (days from now, hours for the open one),
+# the state to reach through the services, titles and descriptions, candidates.
+ELECTIONS = [
+    {
+        "key": "draft",
+        "slug": "pediatrics-board-draft",
+        "association": "pediatrics",
+        "starts_in_days": 60,
+        "length_days": 1,
+        "state": "draft",
+        "candidates": SMALL_CANDIDATES,
+        "fa": {
+            "title": "انتخابات دوره ششم هیات مدیره انجمن علمی پزشکان کودکان ایران",
+            "description": "این انتخابات هنوز در دست آماده‌سازی است و اعلام نشده است.",
+        },
+        "en": {
+            "title": "Sixth board election of the Iranian Society of Pediatrics",
+            "description": "This election is still being prepared and has not been announced.",
+        },
+    },
+    {
+        "key": "announced",
+        "slug": "pediatrics-board",
+        "association": "pediatrics",
+        "starts_in_days": 14,
+        "length_days": 2,
+        "state": "announced",
+        "candidates": SMALL_CANDIDATES,
+        "fa": {
+            "title": "انتخابات دوره پنجم هیات مدیره انجمن علمی پزشکان کودکان ایران",
+            "description": "اعضای تأیید شده انجمن می‌توانند در زمان رای‌گیری از همین صفحه در انتخابات شرکت کنند. "
+            "پیش از رای‌گیری با نامزدها و برنامه‌هایشان آشنا شوید.",
+        },
+        "en": {
+            "title": "Fifth board election of the Iranian Society of Pediatrics",
+            "description": "Approved members of the society can vote from this page while voting is open. "
+            "Meet the candidates and their programmes beforehand.",
+        },
+    },
+    {
+        "key": "open",
+        "slug": "medical-informatics-board",
+        "association": "medical-informatics",
+        "starts_in_days": 0,
+        "length_days": 7,
+        "state": "open",
+        "candidates": OPEN_CANDIDATES,
+        "fa": {
+            "title": "انتخابات هیات مدیره و بازرس انجمن علمی انفورماتیک پزشکی ایران",
+            "description": "انتخاب اعضای هیات رییسه (حداکثر 3 نفر) و بازرس (1 نفر). رای‌گیری به مدت یک هفته باز است. "
+            "برای پرسش‌های خود به گروه پشتیبانی انتخابات بپیوندید.",
+        },
+        "en": {
+            "title": "Board and inspector election of the Iranian Medical Informatics Association",
+            "description": "Choose the board members (at most 3) and the inspector (1). Voting is open for a week. "
+            "Join the election support group with your questions.",
+        },
+    },
+    {
+        "key": "past",
+        "slug": "medical-informatics-board-1404",
+        "association": "medical-informatics",
+        "starts_in_days": -365,
+        "length_days": 2,
+        "state": "closed",
+        "candidates": SMALL_CANDIDATES,
+        "fa": {
+            "title": "انتخابات سال ۱۴۰۴ هیات مدیره انجمن علمی انفورماتیک پزشکی ایران",
+            "description": "رای‌گیری این انتخابات به پایان رسیده است.",
+        },
+        "en": {
+            "title": "2025 board election of the Iranian Medical Informatics Association",
+            "description": "Voting in this election has ended.",
+        },
+    },
+]
+
+# Approved members so that the open election can open and a visitor can try voting.
+DEMO_VOTER_PASSWORD = "DemoVoter2026"  # noqa: S105 - demo login, printed by `manage.py demo`
+DEMO_VOTERS = [
+    ("فاطمه", "رحیمی"),
+    ("امیر", "کریمی"),
+    ("الهام", "صادقی"),
+    ("پویا", "چراغی"),
+    ("ژاله", "موسوی"),
 ]

@@ -1,13 +1,26 @@
 """Portal page types (home with its P1/P2 menus, standard pages, FAQ) and the election lifecycle."""
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import (
+    DraftStateMixin,
+    LockableMixin,
+    Orderable,
+    Page,
+    PreviewableMixin,
+    RevisionMixin,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, QuestionBlock
@@ -156,10 +169,78 @@ class ElectionState(models.TextChoices):
     CANCELLED = "cancelled", _("لغو شده")
 
 
-class Election(ConcurrentTransitionMixin, models.Model):
-    """One election's lifecycle (SPEC A3). A plain model, not a page: publishing a page
-    revision must never write an old state back (STYLE.md). Its page links to it."""
+# States in which the public sees the election's page and candidates (P3, P5).
+PUBLIC_STATES = [s for s in ElectionState.values if s != ElectionState.DRAFT]
+# States in which positions, limits and candidates may still change (the A3 lock).
+EDITABLE_STATES = [ElectionState.DRAFT, ElectionState.ANNOUNCED]
+# States that make an election "past" for the history page (P6).
+PAST_STATES = [ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED]
 
+
+# --- Guards: pure functions of the election (and the clock). The services map each
+# failing guard to its Persian message (election_pages.guards).
+def has_published_page(election: "Election") -> bool:
+    return election.pages.filter(live=True).exists()
+
+
+def has_valid_window(election: "Election") -> bool:
+    return bool(
+        election.voting_starts_at and election.voting_ends_at and election.voting_ends_at > election.voting_starts_at
+    )
+
+
+def has_association(election: "Election") -> bool:
+    return election.association_id is not None
+
+
+def positions_are_filled(election: "Election") -> bool:
+    """Every position has at least as many approved (published) candidates as seats."""
+    positions = list(
+        election.positions.annotate(
+            live_candidates=models.Count("candidates", filter=models.Q(candidates__live=True))
+        ).values_list("seats", "live_candidates")
+    )
+    return bool(positions) and all(count >= seats for seats, count in positions)
+
+
+def has_approved_members(election: "Election") -> bool:
+    from member_workflow.selectors import association_approved_member_count
+
+    return association_approved_member_count(association=election.association) > 0
+
+
+def start_reached(election: "Election") -> bool:
+    return timezone.now() >= election.voting_starts_at
+
+
+def end_reached(election: "Election") -> bool:
+    return timezone.now() >= election.voting_ends_at
+
+
+def can_manage_election(instance: "Election", user) -> bool:
+    """Editors with the change permission on elections (or superusers) move elections.
+    `None` is the scheduler (Celery beat), allowed only where the service says so."""
+    if user is None:
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.has_perm("election_pages.change_election")
+
+
+def is_superuser(instance: "Election", user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and user.is_superuser
+
+
+class Election(ConcurrentTransitionMixin, ClusterableModel):
+    """One election's lifecycle (SPEC A3). A plain model, not a page: publishing a page
+    revision must never write an old state back (STYLE.md). Its pages (one per locale) link to it.
+
+    draft → announced → open → closed → tallied → published → archived; cancelled from
+    draft, announced or open. Transition bodies only record who, when and why; the services
+    in `election_pages.services` lock the row, check guards, audit and invalidate caches.
+    """
+
+    title = models.CharField(_("عنوان"), max_length=200, default="")
     association = models.ForeignKey(
         "member_workflow.Association",
         verbose_name=_("انجمن برگزار کننده"),
@@ -172,6 +253,24 @@ class Election(ConcurrentTransitionMixin, models.Model):
         _("وضعیت"), max_length=20, choices=ElectionState.choices, default=ElectionState.DRAFT, protected=True
     )
     created_at = models.DateTimeField(_("زمان ایجاد"), auto_now_add=True)
+    state_changed_at = models.DateTimeField(_("زمان آخرین تغییر وضعیت"), null=True, blank=True)
+    state_changed_by = models.ForeignKey(
+        "member_workflow.Member",
+        verbose_name=_("تغییر وضعیت توسط"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state_change_reason = models.TextField(_("دلیل آخرین تغییر وضعیت"), blank=True)
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("association"),
+        FieldPanel("voting_starts_at"),
+        FieldPanel("voting_ends_at"),
+        InlinePanel("positions", heading=_("سمت‌ها"), label=_("سمت"), min_num=0),
+    ]
 
     class Meta:
         verbose_name = _("انتخابات")
@@ -185,4 +284,291 @@ class Election(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.association} ({self.get_state_display()})"
+        return self.title or f"{self.association} ({self.get_state_display()})"
+
+    @property
+    def is_locked(self) -> bool:
+        """Once voting opens, positions, limits and candidates are frozen (A3)."""
+        return self.state not in EDITABLE_STATES
+
+    def _record(self, by, reason: str = "") -> None:
+        self.state_changed_by = by
+        self.state_changed_at = timezone.now()
+        self.state_change_reason = reason
+
+    @transition(
+        field=state,
+        source=ElectionState.DRAFT,
+        target=ElectionState.ANNOUNCED,
+        conditions=[has_association, has_valid_window, has_published_page],
+        permission=can_manage_election,
+        custom={"label": _("اعلام انتخابات"), "admin": True},
+    )
+    def announce(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.ANNOUNCED,
+        target=ElectionState.OPEN,
+        conditions=[start_reached, positions_are_filled, has_approved_members],
+        permission=can_manage_election,
+        custom={"label": _("شروع رای‌گیری"), "admin": True},
+    )
+    def open(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.OPEN,
+        target=ElectionState.CLOSED,
+        conditions=[end_reached],
+        permission=can_manage_election,
+        custom={"label": _("پایان رای‌گیری"), "admin": True},
+    )
+    def close(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.OPEN,
+        target=ElectionState.CLOSED,
+        permission=is_superuser,
+        custom={"label": _("پایان زودهنگام رای‌گیری (مدیر کل)"), "admin": True, "needs_reason": True},
+    )
+    def force_close(self, *, by, reason: str) -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.CLOSED,
+        target=ElectionState.TALLIED,
+        permission=can_manage_election,
+        # Performed by the results work's tally service, never by a bare admin button.
+        custom={"label": _("شمارش آرا"), "admin": False},
+    )
+    def tally(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.TALLIED,
+        target=ElectionState.PUBLISHED,
+        permission=can_manage_election,
+        custom={"label": _("اعلام نتایج"), "admin": False},
+    )
+    def publish_results(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=ElectionState.PUBLISHED,
+        target=ElectionState.ARCHIVED,
+        permission=can_manage_election,
+        custom={"label": _("بایگانی"), "admin": True},
+    )
+    def archive(self, *, by, reason: str = "") -> None:
+        self._record(by, reason)
+
+    @transition(
+        field=state,
+        source=[ElectionState.DRAFT, ElectionState.ANNOUNCED, ElectionState.OPEN],
+        target=ElectionState.CANCELLED,
+        permission=can_manage_election,
+        custom={"label": _("لغو انتخابات"), "admin": True, "needs_reason": True},
+    )
+    def cancel(self, *, by, reason: str) -> None:
+        self._record(by, reason)
+
+
+class Position(Orderable):
+    """A seat on the ballot: «هیات مدیره» (choose at most 3, 3 seats), «بازرس» (1).
+    Its primary key is stable: ballots reference it."""
+
+    election = ParentalKey(Election, verbose_name=_("انتخابات"), related_name="positions", on_delete=models.PROTECT)
+    name = models.CharField(_("عنوان سمت"), max_length=120)
+    selection_limit = models.PositiveSmallIntegerField(
+        _("حداکثر تعداد انتخاب"), default=1, validators=[MinValueValidator(1)]
+    )
+    seats = models.PositiveSmallIntegerField(_("تعداد کرسی"), default=1, validators=[MinValueValidator(1)])
+
+    panels = [FieldPanel("name"), FieldPanel("selection_limit"), FieldPanel("seats")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("سمت")
+        verbose_name_plural = _("سمت‌ها")
+        constraints = [models.UniqueConstraint(fields=["election", "name"], name="position_unique_name_per_election")]
+
+    def __str__(self):
+        return f"{self.name} — {self.election}"
+
+
+class Candidate(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, PreviewableMixin, models.Model):
+    """A candidate for one position (P5, A1): a snippet with drafts, preview, locking and
+    moderation. Only published (live) candidates are «approved» and appear publicly or on the
+    ballot. Its primary key is stable: ballots reference it."""
+
+    position = models.ForeignKey(Position, verbose_name=_("سمت"), related_name="candidates", on_delete=models.PROTECT)
+    first_name = models.CharField(_("نام"), max_length=80)
+    last_name = models.CharField(_("نام خانوادگی"), max_length=120)
+    election_code = models.CharField(_("کد انتخاباتی"), max_length=20)
+    university = models.CharField(_("دانشگاه"), max_length=200, blank=True)
+    field_of_study = models.CharField(_("رشته"), max_length=200, blank=True)
+    academic_rank = models.CharField(_("مرتبه علمی"), max_length=120, blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("عکس"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resume = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("رزومه (PDF)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    programme = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("برنامه‌ها (PDF)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revisions = GenericRelation("wagtailcore.Revision", related_query_name="candidate")
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="candidate",
+        for_concrete_model=False,
+    )
+
+    panels = [
+        FieldPanel("position"),
+        FieldPanel("first_name"),
+        FieldPanel("last_name"),
+        FieldPanel("election_code"),
+        FieldPanel("university"),
+        FieldPanel("field_of_study"),
+        FieldPanel("academic_rank"),
+        FieldPanel("photo"),
+        FieldPanel("resume"),
+        FieldPanel("programme"),
+    ]
+
+    class Meta:
+        verbose_name = _("نامزد")
+        verbose_name_plural = _("نامزدها")
+        constraints = [
+            models.UniqueConstraint(fields=["position", "election_code"], name="candidate_unique_code_per_position")
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_preview_template(self, request, mode_name):
+        return "election_pages/candidate_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        return {**super().get_preview_context(request, mode_name), "candidate": self}
+
+
+class ElectionIndexPage(Page):
+    """«انتخابات پیش رو» (P3): announced and open elections, and the «بررسی کد ملی» box (P4).
+    Its children are the election pages."""
+
+    intro = RichTextField(_("معرفی"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    parent_page_types = ["election_pages.HomePage"]
+    subpage_types = ["election_pages.ElectionPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("صفحه انتخابات پیش رو")
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import upcoming_context
+
+        return {**super().get_context(request, *args, **kwargs), **upcoming_context(request=request, page=self)}
+
+
+class ElectionHistoryPage(Page):
+    """«تاریخچه انتخابات برگزار شده» (P6): past elections by date, each linking to its page."""
+
+    intro = RichTextField(_("معرفی"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    parent_page_types = ["election_pages.HomePage"]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("صفحه تاریخچه انتخابات")
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import history_context
+
+        return {**super().get_context(request, *args, **kwargs), **history_context(request=request, page=self)}
+
+
+class ElectionPage(RoutablePageMixin, Page):
+    """One election's public page (P5) with three views: «معرفی انتخابات جاری» (default),
+    «آشنایی با نامزدهای انتخابات» (candidates/) and «شرکت در انتخابات» (participate/).
+    Each locale's page links to the same `Election` (the lifecycle lives there)."""
+
+    election = models.ForeignKey(Election, verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="pages")
+    description = StreamField(BaseStreamBlock(), verbose_name=_("توضیحات"), blank=True)
+    support_url = models.URLField(_("نشانی پشتیبانی"), blank=True, help_text=_("برای نمونه گروه تلگرامی انتخابات."))
+    support_label = models.CharField(_("عنوان پیوند پشتیبانی"), max_length=120, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("election"),
+        FieldPanel("description"),
+        MultiFieldPanel([FieldPanel("support_url"), FieldPanel("support_label")], heading=_("پشتیبانی")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("description")]
+
+    parent_page_types = ["election_pages.ElectionIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("صفحه انتخابات")
+
+    def clean(self):
+        super().clean()
+        if self.election_id and self.locale_id:
+            duplicate = (
+                ElectionPage.objects.filter(election_id=self.election_id, locale_id=self.locale_id)
+                .exclude(pk=self.pk)
+                .exists()
+            )
+            if duplicate:
+                raise ValidationError({"election": _("این انتخابات در این زبان صفحه دیگری دارد.")})
+
+    @path("")
+    def intro_view(self, request):
+        from .views import election_intro
+
+        return election_intro(request=request, page=self)
+
+    @path("candidates/")
+    def candidates_view(self, request):
+        from .views import election_candidates
+
+        return election_candidates(request=request, page=self)
+
+    @path("participate/")
+    def participate_view(self, request):
+        from .views import election_participate
+
+        return election_participate(request=request, page=self)

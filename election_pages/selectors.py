@@ -32,3 +32,108 @@ def member_has_election_in_voting_window(*, member, now=None) -> bool:
     """SPEC M4/M5/M7: is any election of the member's associations (any membership state)
     in its voting window? Personal-page edits and option-2 resets are refused while so."""
     return elections_in_voting_window(now=now).filter(association__memberships__member=member).exists()
+
+
+def election_ballot_positions(*, election) -> list:
+    """The positions of `election` in their editor-given order, each with `ballot_candidates`:
+    its approved (published) candidates in Persian alphabetical order (P5, the ballot).
+    Three queries whatever the number of candidates (positions, candidates, photo renditions)."""
+    from django.db.models import Prefetch
+    from wagtail.images import get_image_model
+
+    from .collation import candidate_sort_key
+    from .models import Candidate, Position
+
+    photos = get_image_model().objects.prefetch_renditions(CANDIDATE_PHOTO_FILTER)
+    candidates = Candidate.objects.filter(live=True).select_related("resume", "programme")
+    candidates = candidates.prefetch_related(Prefetch("photo", queryset=photos))
+    positions = list(
+        Position.objects.filter(election=election)
+        .order_by("sort_order", "pk")
+        .prefetch_related(Prefetch("candidates", queryset=candidates))
+    )
+    for position in positions:
+        position.ballot_candidates = sorted(position.candidates.all(), key=candidate_sort_key)
+    return positions
+
+
+CANDIDATE_PHOTO_FILTER = "fill-160x200"
+
+
+def _pages_per_election(*, states, language: str, order_by: str):
+    """Live election pages of elections in `states`, one per election, in the active
+    language where a translation exists and in the default language otherwise."""
+    from django.conf import settings
+
+    from .models import ElectionPage
+
+    languages = {language, settings.LANGUAGE_CODE}
+    pages = (
+        ElectionPage.objects.live()
+        .filter(election__state__in=states, locale__language_code__in=languages)
+        .select_related("election__association", "locale")
+        .order_by(order_by, "pk")
+    )
+    chosen: dict[int, object] = {}
+    for page in pages:
+        current = chosen.get(page.election_id)
+        if current is None or page.locale.language_code == language:
+            chosen[page.election_id] = page
+    ordered = list(dict.fromkeys(p.election_id for p in pages))
+    return [chosen[election_id] for election_id in ordered]
+
+
+def upcoming_election_rows(*, language: str) -> list[dict]:
+    """P3: announced and open elections (never drafts) by start time, each with its page and
+    the approved-member count of its association. Two queries, whatever their number."""
+    from member_workflow.selectors import associations_with_approved_counts
+
+    pages = _pages_per_election(
+        states=[ElectionState.ANNOUNCED, ElectionState.OPEN], language=language, order_by="election__voting_starts_at"
+    )
+    counts = (
+        {
+            a.pk: a.approved_count
+            for a in associations_with_approved_counts(ids={p.election.association_id for p in pages})
+        }
+        if pages
+        else {}
+    )
+    return [
+        {"page": page, "election": page.election, "approved_count": counts.get(page.election.association_id, 0)}
+        for page in pages
+    ]
+
+
+def past_election_rows(*, language: str) -> list[dict]:
+    """P6: elections whose voting has closed, newest first, each with its page."""
+    from .models import PAST_STATES
+
+    pages = _pages_per_election(states=PAST_STATES, language=language, order_by="-election__voting_ends_at")
+    return [{"page": page, "election": page.election} for page in pages]
+
+
+def election_is_in_voting_window(*, election, now=None) -> bool:
+    """V1: state open and the clock inside [start, end)."""
+    now = now or timezone.now()
+    return election.state == ElectionState.OPEN and election.voting_starts_at <= now < election.voting_ends_at
+
+
+def elections_due_to_open(*, now=None):
+    now = now or timezone.now()
+    return Election.objects.filter(state=ElectionState.ANNOUNCED, voting_starts_at__lte=now, voting_ends_at__gt=now)
+
+
+def elections_due_to_close(*, now=None):
+    now = now or timezone.now()
+    return Election.objects.filter(state=ElectionState.OPEN, voting_ends_at__lte=now)
+
+
+def election_available_transitions(*, election, user) -> list:
+    """The transitions the admin offers as buttons: allowed from the current state for
+    this user (guards are checked when pressed, so a failing guard gives its reason)."""
+    return [
+        t
+        for t in election.get_all_state_transitions()
+        if t.source in (election.state, "*") and t.custom.get("admin") and t.has_perm(election, user)
+    ]

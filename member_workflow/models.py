@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from .contact import validate_mobile
 from .national_code import normalize_national_code, validate_national_code
 
 
@@ -29,6 +30,18 @@ class Member(AbstractUser):
         error_messages={"unique": _("عضوی با این کد ملی قبلاً ثبت نام کرده است.")},
     )
 
+    # Stored as 09xxxxxxxxx (member_workflow.contact.normalize_mobile); NULL for staff
+    # accounts without one. Unique: the registered mobile identifies the sender of an SMS.
+    mobile = models.CharField(
+        _("تلفن همراه"),
+        max_length=11,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_mobile],
+        error_messages={"unique": _("این شماره تلفن همراه برای عضو دیگری ثبت شده است.")},
+    )
+
     objects = MemberManager()
 
     class Meta:
@@ -44,6 +57,11 @@ class Member(AbstractUser):
     @property
     def national_code(self) -> str:
         return self.username
+
+    @property
+    def is_association_admin(self) -> bool:
+        """Staff and association admins: SPEC A4 keeps option 2 away from them."""
+        return self.is_staff or self.is_superuser or self.administered_associations.exists()
 
     def clean(self):
         super().clean()
@@ -181,3 +199,121 @@ class Membership(ConcurrentTransitionMixin, models.Model):
     )
     def leave(self, *, by) -> None:
         self._record(by)
+
+
+class PasswordState(models.TextChoices):
+    SELF_SET = "self_set", _("کلمه عبور را خود عضو تعیین کرده است")
+    RANDOM_UNREVEALED = "random_unrevealed", _("کلمه عبور تصادفی و اعلام نشده (ثبت توسط انجمن)")
+    RANDOM_SENT = "random_sent", _("کلمه عبور تصادفی جدید ارسال شده است")
+    SMS_RESET_PENDING = "sms_reset_pending", _("در انتظار پیامک کد بازنشانی")
+    RESET_TO_NATIONAL_CODE = "reset_to_national_code", _("کلمه عبور برابر کد ملی است و باید تغییر کند")
+
+
+def credential_owner_is_not_admin(instance: "MemberCredential") -> bool:
+    """SPEC A4: option 2 is never offered to association admins or staff."""
+    return not instance.member.is_association_admin
+
+
+class MemberCredential(ConcurrentTransitionMixin, models.Model):
+    """The password lifecycle of one member (SPEC M3, M4, M5). The state machine lives here.
+
+    Any state → self_set (the member chose one), random_unrevealed (registered by the
+    association), random_sent (M4 option 1). Any state → sms_reset_pending (M4 option 2,
+    not for admins) → reset_to_national_code (the member's SMS arrived) → self_set.
+    The option-2 code is stored only as a keyed hash, with its expiry.
+    """
+
+    member = models.OneToOneField(
+        "Member", verbose_name=_("عضو"), on_delete=models.CASCADE, related_name="credential", primary_key=True
+    )
+    state = FSMField(
+        _("وضعیت کلمه عبور"),
+        max_length=30,
+        choices=PasswordState.choices,
+        default=PasswordState.SELF_SET,
+        protected=True,
+    )
+    state_changed_at = models.DateTimeField(_("زمان آخرین تغییر"), default=timezone.now)
+    reset_code_digest = models.CharField(max_length=64, blank=True, editable=False)
+    reset_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("وضعیت کلمه عبور")
+        verbose_name_plural = _("وضعیت‌های کلمه عبور")
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self):
+        return f"{self.member}: {self.get_state_display()}"
+
+    def _touch(self) -> None:
+        self.state_changed_at = timezone.now()
+        self.reset_code_digest = ""
+        self.reset_code_expires_at = None
+
+    @transition(field=state, source="*", target=PasswordState.SELF_SET, custom={"label": _("تعیین توسط عضو")})
+    def set_by_member(self) -> None:
+        self._touch()
+
+    @transition(
+        field=state, source="*", target=PasswordState.RANDOM_UNREVEALED, custom={"label": _("کلمه عبور تصادفی")}
+    )
+    def issue_unrevealed(self) -> None:
+        self._touch()
+
+    @transition(field=state, source="*", target=PasswordState.RANDOM_SENT, custom={"label": _("ارسال کلمه عبور جدید")})
+    def send_random(self) -> None:
+        self._touch()
+
+    @transition(
+        field=state,
+        source="*",
+        target=PasswordState.SMS_RESET_PENDING,
+        conditions=[credential_owner_is_not_admin],
+        custom={"label": _("درخواست بازنشانی با پیامک")},
+    )
+    def request_sms_reset(self, *, code_digest: str, expires_at) -> None:
+        self._touch()
+        self.reset_code_digest = code_digest
+        self.reset_code_expires_at = expires_at
+
+    @transition(
+        field=state,
+        source=PasswordState.SMS_RESET_PENDING,
+        target=PasswordState.RESET_TO_NATIONAL_CODE,
+        conditions=[credential_owner_is_not_admin],
+        custom={"label": _("بازنشانی به کد ملی")},
+    )
+    def confirm_sms_reset(self) -> None:
+        self._touch()
+
+
+class DeliveryChannel(models.TextChoices):
+    SMS = "sms", _("پیامک")
+    EMAIL = "email", _("پست الکترونیک")
+
+
+class DeliveryStatus(models.TextChoices):
+    SENT = "sent", _("ارسال شد")
+    FAILED = "failed", _("ناموفق")
+
+
+class MessageDelivery(models.Model):
+    """One outbound message about a member's account, for support (never its text)."""
+
+    member = models.ForeignKey(
+        "Member", verbose_name=_("عضو"), on_delete=models.CASCADE, related_name="message_deliveries"
+    )
+    purpose = models.CharField(_("موضوع"), max_length=40)
+    channel = models.CharField(_("روش"), max_length=10, choices=DeliveryChannel.choices)
+    destination = models.CharField(_("گیرنده (پوشیده)"), max_length=120)
+    status = models.CharField(_("نتیجه"), max_length=10, choices=DeliveryStatus.choices)
+    error = models.CharField(_("خطا"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("زمان"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("پیام ارسالی")
+        verbose_name_plural = _("پیام‌های ارسالی")
+
+    def __str__(self):
+        return f"{self.purpose} {self.channel} → {self.destination}: {self.status}"

@@ -21,3 +21,54 @@ def associations_with_approved_counts(*, ids=None) -> QuerySet[Association]:
 def membership_is_approved(*, member, association: Association) -> bool:
     """SPEC M10: only approved members of the association take part in its elections."""
     return Membership.objects.filter(member=member, association=association, state=MembershipState.APPROVED).exists()
+
+
+def member_by_national_code(*, national_code: str):
+    """The active member with this (normalised) code, or None."""
+    from .models import Member
+    from .national_code import normalize_national_code
+
+    return Member.objects.filter(username=normalize_national_code(national_code)[:10], is_active=True).first()
+
+
+def member_memberships(*, member) -> QuerySet[Membership]:
+    return Membership.objects.filter(member=member).select_related("association").order_by("association__name")
+
+
+def member_password_state(*, member) -> str:
+    """The password-lifecycle state; members without a credential row set their own."""
+    from .models import MemberCredential, PasswordState
+
+    credential = MemberCredential.objects.filter(member=member).only("state").first()
+    return credential.state if credential else PasswordState.SELF_SET
+
+
+def associations_administered_by(*, user) -> QuerySet[Association]:
+    """The associations `user` manages: all for superusers, their own for admins."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Association.objects.none()
+    if user.is_superuser:
+        return Association.objects.all()
+    return Association.objects.filter(admins=user)
+
+
+def memberships_visible_to(*, user) -> QuerySet[Membership]:
+    """SPEC A2: the memberships an admin may list, open, export or move — their own
+    associations' only."""
+    return Membership.objects.filter(association__in=associations_administered_by(user=user)).select_related(
+        "member", "association"
+    )
+
+
+def member_support_summary(*, member) -> dict:
+    """Support lookup: membership states, password-lifecycle state, recent deliveries
+    (masked destinations). Never a password or a code."""
+    from .models import MessageDelivery, PasswordState
+
+    state = member_password_state(member=member)
+    return {
+        "memberships": list(member_memberships(member=member)),
+        "password_state": state,
+        "password_state_label": PasswordState(state).label,
+        "deliveries": list(MessageDelivery.objects.filter(member=member)[:10]),
+    }

@@ -65,3 +65,32 @@ def captcha_answer(html: str) -> tuple[str, str]:
     assert match, "no captcha on the form"
     store = CaptchaStore.objects.get(hashkey=match.group(1))
     return store.hashkey, store.response
+
+
+@pytest.fixture(autouse=True)
+def _member_rate_limits_and_sms_outbox_reset():
+    """Each test starts with fresh rate-limit counters and an empty SMS outbox."""
+    from member_workflow.throttling import limits_reset
+    from otp_delivery import sms
+
+    limits_reset()
+    sms.outbox.clear()
+    yield
+
+
+@pytest.fixture
+def celery_eager():
+    """Run Celery tasks in-process (tasks scheduled with delay_on_commit run at commit)."""
+    from cms_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def form_post(client, url, data, *, follow=False):
+    """GET the form, solve its captcha, POST `data` with the answer."""
+    page = client.get(url)
+    key, answer = captcha_answer(page.content.decode())
+    return client.post(url, {**data, "captcha_0": key, "captcha_1": answer}, follow=follow)

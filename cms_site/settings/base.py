@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "election_pages",
     "otp_delivery",
     "wagtail.contrib.forms",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.simple_translation",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +63,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "member_workflow.middleware.PasswordChangeRequiredMiddleware",
+    # Last, as django-axes asks: turns a lockout into the Persian lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms_site.urls"
@@ -106,9 +111,36 @@ PASSWORD_HASHERS = [
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    # SPEC M6: 8+ characters, ASCII upper, lower and digits, nothing else (Persian messages).
+    {"NAME": "member_workflow.password_policy.PortalPasswordValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# django-axes watches every login (portal and Wagtail admin): per IP and per national code.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "member_workflow.throttling.axes_username"
+AXES_LOCKOUT_CALLABLE = "member_workflow.throttling.axes_lockout_response"
+AXES_VERBOSE = False
+# Attempts are stored in the database (axes tables), shared by every web process.
+
+# Cache-based limits (the `limits` library) on forgot-password, status and P4: per IP and
+# per national code, "N/period" strings. Storage: memory by default, Redis in production.
+RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", default="memory://")
+RATELIMITS = {
+    "national_code_check": {"ip": "30/10minute", "national_code": "10/10minute"},
+    "membership_status": {"ip": "30/10minute", "national_code": "10/10minute"},
+    "password_forgot": {"ip": "20/hour", "national_code": "5/hour"},
+    "registration": {"ip": "20/hour", "national_code": "10/hour"},
+    "profile_change": {"ip": "30/hour", "national_code": "10/hour"},
+}
 
 # --- Language and time: Persian first, right to left; English as a full translation.
 LANGUAGE_CODE = "fa"
@@ -137,7 +169,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-LOGIN_URL = "/accounts/login/"
+LOGIN_URL = "accounts:login"  # resolved per language (/accounts/login/, /en/accounts/login/)
 
 # --- Cache: local memory by default, Redis when CACHE_URL says so.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
@@ -152,7 +184,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # SPEC A3: open and close elections at their start and end times, within a minute.
+    "elections-schedule-run": {"task": "election_pages.tasks.elections_schedule_run_task", "schedule": 60.0},
+    # Re-queues lost sends and fires the SMS→email fallback the countdown task may have missed.
+    "otp-delivery-sweep": {"task": "otp_delivery.delivery_sweep", "schedule": 60.0},
+}
 
 
 def filesystem_broker_options(folder) -> dict:
@@ -174,6 +211,31 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=str(VAR_DIR / "outbox" / "sms.jsonl"))
 SMS_SYSTEM_NUMBER = env("SMS_SYSTEM_NUMBER", default="300012345")
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="")
+# Option 2 (M4): how long the code shown on screen stays valid.
+PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=15)
+# Local backends (file, locmem, console) report a message delivered at once unless this is off.
+SMS_LOCAL_CONFIRMS_DELIVERY = env.bool("SMS_LOCAL_CONFIRMS_DELIVERY", default=True)
+# Kavenegar (SMS_BACKEND=kavenegar): https://api.kavenegar.com/v1/{API-KEY}/sms/send.json
+KAVENEGAR_API_KEY = env("KAVENEGAR_API_KEY", default="")
+KAVENEGAR_BASE_URL = env("KAVENEGAR_BASE_URL", default="https://api.kavenegar.com/v1")
+KAVENEGAR_SENDER = env("KAVENEGAR_SENDER", default="")
+KAVENEGAR_TIMEOUT_SECONDS = env.float("KAVENEGAR_TIMEOUT_SECONDS", default=10.0)
+# Secret path segment of the delivery-report URL given to Kavenegar's panel; empty = off.
+KAVENEGAR_REPORT_TOKEN = env("KAVENEGAR_REPORT_TOKEN", default="")
+
+# --- One-time codes (otp_delivery, django-otp). See docs/otp_delivery.md.
+OTP_CODE_LENGTH = 6
+OTP_CODE_VALIDITY_SECONDS = 600  # 10 minutes, single use
+OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+OTP_THROTTLE_FACTOR = 1  # django-otp back-off after wrong codes: 1, 2, 4, 8 ... seconds
+OTP_MAX_FAILED_ATTEMPTS = 5  # wrong codes before the member is locked out
+OTP_LOCKOUT_SECONDS = 1800
+OTP_MAX_CODES_PER_CHALLENGE = 5
+OTP_VERIFIED_GRACE_SECONDS = 600  # a verified code must be consumed within this time
+OTP_SMS_FALLBACK_SECONDS = 120  # no SMS delivery report by then: the code goes by email
+DELIVERY_MAX_ATTEMPTS = 6
+DELIVERY_RETRY_BACKOFF_SECONDS = 5  # 5, 10, 20, 40 ... capped at 300
+DELIVERY_SEND_LEASE_SECONDS = 60  # a `sending` claim older than this belongs to a dead worker
 
 # --- Captcha («کد امنیتی»): "image" (offline, django-simple-captcha) or "recaptcha".
 CAPTCHA_BACKEND = env("CAPTCHA_BACKEND", default="image")

@@ -31,6 +31,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CACHES = {"default": env.cache("CACHE_URL")}
+# Rate limits must be shared by every web process: Redis (the cache's server) by default.
+RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", default=env("CACHE_URL"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
 EMAIL_CONFIG = env.email("EMAIL_URL")

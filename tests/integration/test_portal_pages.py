@@ -63,7 +63,7 @@ def test_p2_side_menu_items_in_order_with_yellow_registration(client, portal):
     html = client.get("/").content.decode()
     items = _links(html, "side-menu__item")
     assert [label for _, label in items] == P2_SIDE_MENU
-    assert 'side-menu__item--yellow" href="/register/">ثبت نام عضو جدید در سامانه</a>' in html
+    assert 'side-menu__item--yellow" href="/accounts/register/">ثبت نام عضو جدید در سامانه</a>' in html
 
 
 def test_p2_every_menu_link_resolves_no_404(client, portal):
@@ -73,9 +73,13 @@ def test_p2_every_menu_link_resolves_no_404(client, portal):
         assert response.status_code == 200, (label, href)
 
 
-def test_p2_pages_for_later_features_say_they_are_coming(client, portal):
-    for path in ["/login/", "/register/", "/membership-status/"]:
-        assert "به زودی" in client.get(path).content.decode()
+def test_p2_member_links_open_the_member_pages_in_each_language(client, portal):
+    fa = dict((label, href) for href, label in _links(client.get("/").content.decode(), "side-menu__item"))
+    assert fa["ورود اعضای ثبت نام شده به سامانه"] == "/accounts/login/"
+    assert fa["مشاهده وضعیت عضویت"] == "/accounts/status/"
+    en = dict((label, href) for href, label in _links(client.get("/en/").content.decode(), "side-menu__item"))
+    assert en["Member login"] == "/en/accounts/login/"
+    assert en["Register as a new member"] == "/en/accounts/register/"
 
 
 def test_p2_guides_and_secretariat_are_standard_pages(portal):

@@ -16,7 +16,7 @@ def test_file_backend_writes_one_json_object_a_line(settings, tmp_path):
     lines = settings.SMS_FILE_PATH.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2
     first = json.loads(lines[0])
-    assert set(first) == {"to", "text", "sent_at"}
+    assert set(first) == {"to", "text", "sent_at", "local_id"}
     assert first["to"] == "09121234567"
     assert first["text"] == "کد تایید شما: ۱۲۳۴"
 

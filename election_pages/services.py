@@ -1,0 +1,179 @@
+"""Writes for elections (SPEC A3): the lifecycle transitions and the scheduler.
+
+Each transition service locks the election row, returns early when the change is already
+done, checks permission and guards (each failing guard has its own Persian message), applies
+the FSM transition, saves, audits in the same transaction and invalidates the public caches
+after commit.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
+
+from cms_site.audit.services import audit_record
+
+from . import models as m
+from .cache import election_cache_invalidate
+from .models import Election, ElectionState
+from .selectors import elections_due_to_close, elections_due_to_open
+
+logger = logging.getLogger(__name__)
+
+GUARD_MESSAGES = {
+    m.has_association: _("انجمن برگزار کننده مشخص نشده است."),
+    m.has_valid_window: _("زمان پایان رای‌گیری باید بعد از زمان شروع باشد."),
+    m.has_published_page: _("پیش از اعلام، صفحه این انتخابات باید منتشر شده باشد."),
+    m.start_reached: _("زمان شروع رای‌گیری هنوز نرسیده است."),
+    m.positions_are_filled: _("هر سمت باید دست‌کم به تعداد کرسی‌هایش نامزد تأیید شده (منتشر شده) داشته باشد."),
+    m.has_approved_members: _("انجمن برگزار کننده هیچ عضو تأیید شده‌ای ندارد."),
+    m.end_reached: _("زمان پایان رای‌گیری هنوز نرسیده است؛ فقط مدیر کل با ذکر دلیل می‌تواند زودتر پایان دهد."),
+}
+
+
+TARGETS = {
+    "announce": ElectionState.ANNOUNCED,
+    "open": ElectionState.OPEN,
+    "close": ElectionState.CLOSED,
+    "force_close": ElectionState.CLOSED,
+    "tally": ElectionState.TALLIED,
+    "publish_results": ElectionState.PUBLISHED,
+    "archive": ElectionState.ARCHIVED,
+    "cancel": ElectionState.CANCELLED,
+}
+
+
+class ElectionTransitionError(Exception):
+    """A transition was refused; `messages` say why, in Persian."""
+
+    def __init__(self, messages):
+        self.messages = [str(message) for message in messages]
+        super().__init__("; ".join(self.messages))
+
+
+class ElectionTransitionForbidden(ElectionTransitionError):
+    pass
+
+
+def _transition_for(election: Election, name: str):
+    for candidate in election.get_all_state_transitions():
+        if candidate.name == name and candidate.source in (election.state, "*"):
+            return candidate
+    return None
+
+
+def election_guard_failures(*, election: Election, transition: str) -> list[str]:
+    """The Persian reasons `transition` cannot happen now (empty when it can)."""
+    found = _transition_for(election, transition)
+    if found is None:
+        return [str(_("این تغییر از وضعیت «%(state)s» ممکن نیست.") % {"state": election.get_state_display()})]
+    return [
+        str(GUARD_MESSAGES.get(condition, condition.__name__))
+        for condition in found.conditions
+        if not condition(election)
+    ]
+
+
+@transaction.atomic
+def election_transition(*, election_id: int, transition: str, actor, reason: str = "") -> Election:
+    """Apply `transition` ("announce", "open", "close", "force_close", "tally",
+    "publish_results", "archive", "cancel") to the election. `actor=None` is the scheduler,
+    allowed to open and close only."""
+    election = Election.objects.select_for_update().select_related("association").get(pk=election_id)
+    if transition not in TARGETS:
+        raise ElectionTransitionError([_("تغییر ناشناخته.")])
+    if election.state == TARGETS[transition]:
+        return election  # already done (a second beat run, a double click): nothing to do
+    if actor is None and transition not in ("open", "close"):
+        raise ElectionTransitionForbidden([_("این تغییر فقط با اقدام یک کاربر مجاز انجام می‌شود.")])
+    found = _transition_for(election, transition)
+    if found is None:
+        raise ElectionTransitionError(election_guard_failures(election=election, transition=transition))
+    if actor is not None and not found.has_perm(election, actor):
+        raise ElectionTransitionForbidden([_("شما اجازه این تغییر را ندارید.")])
+    reason = (reason or "").strip()
+    if found.custom.get("needs_reason") and not reason:
+        raise ElectionTransitionError([_("برای این تغییر، نوشتن دلیل الزامی است.")])
+    failures = election_guard_failures(election=election, transition=transition)
+    if failures:
+        raise ElectionTransitionError(failures)
+    source = election.state
+    getattr(election, transition)(by=actor, reason=reason)
+    election.save()
+    audit_record(
+        actor=actor,
+        action=f"election.{transition}",
+        target=election,
+        payload={"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None},
+    )
+    transaction.on_commit(election_cache_invalidate)
+    return election
+
+
+def election_announce(*, election_id: int, actor) -> Election:
+    return election_transition(election_id=election_id, transition="announce", actor=actor)
+
+
+def election_open(*, election_id: int, actor) -> Election:
+    return election_transition(election_id=election_id, transition="open", actor=actor)
+
+
+def election_close(*, election_id: int, actor) -> Election:
+    return election_transition(election_id=election_id, transition="close", actor=actor)
+
+
+def election_force_close(*, election_id: int, actor, reason: str) -> Election:
+    return election_transition(election_id=election_id, transition="force_close", actor=actor, reason=reason)
+
+
+def election_cancel(*, election_id: int, actor, reason: str) -> Election:
+    return election_transition(election_id=election_id, transition="cancel", actor=actor, reason=reason)
+
+
+def election_archive(*, election_id: int, actor) -> Election:
+    return election_transition(election_id=election_id, transition="archive", actor=actor)
+
+
+def elections_schedule_run(*, now=None) -> dict:
+    """Celery beat's minute job: open announced elections whose start has come, close open
+    ones whose end has passed. Catches up missed runs (it looks at the clock, not at the
+    previous run) and is safe twice or concurrently (each service locks and re-checks).
+    An election whose guards fail stays announced and is logged for the staff."""
+    now = now or timezone.now()
+    done = {"opened": [], "closed": [], "refused": []}
+    for name, queryset, bucket in (
+        ("close", elections_due_to_close(now=now), "closed"),
+        ("open", elections_due_to_open(now=now), "opened"),
+    ):
+        for election_id in list(queryset.values_list("pk", flat=True)):
+            try:
+                election_transition(election_id=election_id, transition=name, actor=None)
+            except ElectionTransitionError as error:
+                logger.warning(
+                    "election.schedule_refused",
+                    extra={"election_id": election_id, "transition": name, "why": str(error)},
+                )
+                done["refused"].append(election_id)
+                continue
+            except ConcurrentTransition:
+                continue  # another worker moved it first
+            done[bucket].append(election_id)
+    return done
+
+
+__all__ = [
+    "ElectionState",
+    "ElectionTransitionError",
+    "ElectionTransitionForbidden",
+    "election_announce",
+    "election_archive",
+    "election_cancel",
+    "election_close",
+    "election_force_close",
+    "election_guard_failures",
+    "election_open",
+    "election_transition",
+    "elections_schedule_run",
+]

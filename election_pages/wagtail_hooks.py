@@ -1,0 +1,177 @@
+"""Wagtail admin: elections (with their positions and lifecycle buttons) and candidates."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.ui.tables import Column, UpdatedAtColumn
+from wagtail.admin.views.generic.models import InspectView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from .admin_forms import LOCKED_MESSAGE, CandidateAdminForm, ElectionAdminForm, ElectionTransitionForm
+from .models import Candidate, Election
+from .selectors import election_available_transitions
+from .services import ElectionTransitionError, election_guard_failures, election_transition
+
+
+class ElectionInspectView(InspectView):
+    """The election's state and the transitions allowed from it, as buttons."""
+
+    template_name = "election_pages/admin/election_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        election = self.object
+        transitions = election_available_transitions(election=election, user=self.request.user)
+        context["election"] = election
+        context["transitions"] = [
+            {
+                "name": t.name,
+                "label": t.custom["label"],
+                "url": reverse("election_pages_transition", args=[election.pk, t.name]),
+                "blocked_by": election_guard_failures(election=election, transition=t.name),
+            }
+            for t in transitions
+        ]
+        return context
+
+
+class ElectionViewSet(ModelViewSet):
+    model = Election
+    icon = "date"
+    menu_label = _("انتخابات‌ها")
+    menu_order = 200
+    add_to_admin_menu = True
+    inspect_view_enabled = True
+    inspect_view_class = ElectionInspectView
+    inspect_view_fields = [
+        "title",
+        "association",
+        "voting_starts_at",
+        "voting_ends_at",
+        "state",
+        "state_changed_at",
+        "state_changed_by",
+        "state_change_reason",
+    ]
+    list_display = [
+        "title",
+        "association",
+        Column("get_state_display", label=_("وضعیت")),
+        "voting_starts_at",
+        "voting_ends_at",
+    ]
+    list_filter = ["state", "association"]
+    search_fields = ["title"]
+    form_fields = ["title", "association", "voting_starts_at", "voting_ends_at"]
+    exclude_form_fields = ["state"]
+
+    def get_form_class(self, for_update=False):
+        from wagtail.admin.panels import ObjectList
+
+        panel = ObjectList(Election.panels, base_form_class=ElectionAdminForm).bind_to_model(Election)
+        return panel.get_form_class()
+
+
+election_viewset = ElectionViewSet("elections")
+
+
+@hooks.register("register_admin_viewset")
+def register_election_viewset():
+    return election_viewset
+
+
+def election_transition_view(request, pk: int, name: str):
+    """Confirmation step (GET) and execution (POST) of one lifecycle transition."""
+    election = get_object_or_404(Election, pk=pk)
+    offered = {t.name: t for t in election_available_transitions(election=election, user=request.user)}
+    if name not in offered:
+        raise PermissionDenied
+    transition = offered[name]
+    needs_reason = bool(transition.custom.get("needs_reason"))
+    inspect_url = reverse(election_viewset.get_url_name("inspect"), args=[election.pk])
+    form = ElectionTransitionForm(request.POST or None, needs_reason=needs_reason)
+    if request.method == "POST" and form.is_valid():
+        try:
+            election_transition(
+                election_id=election.pk, transition=name, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ElectionTransitionError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("وضعیت انتخابات تغییر کرد: %(label)s") % {"label": transition.custom["label"]})
+        return redirect(inspect_url)
+    return TemplateResponse(
+        request,
+        "election_pages/admin/election_transition_confirm.html",
+        {
+            "election": election,
+            "transition": transition,
+            "label": transition.custom["label"],
+            "form": form,
+            "cancel_url": inspect_url,
+            "blocked_by": election_guard_failures(election=election, transition=name),
+        },
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_election_transition_url():
+    return [
+        path("elections/<int:pk>/transition/<str:name>/", election_transition_view, name="election_pages_transition")
+    ]
+
+
+class CandidateViewSet(SnippetViewSet):
+    model = Candidate
+    icon = "user"
+    menu_label = _("نامزدها")
+    menu_order = 210
+    add_to_admin_menu = True
+    base_form_class = CandidateAdminForm
+    list_display = ["full_name", "election_code", "position", UpdatedAtColumn()]
+    list_filter = ["position__election", "live"]
+    search_fields = ["first_name", "last_name", "election_code"]
+
+
+register_snippet(CandidateViewSet)
+
+
+def _refuse_if_locked(request, candidates):
+    if any(c.position.election.is_locked for c in candidates):
+        messages.error(request, LOCKED_MESSAGE)
+        return redirect(reverse(Candidate.snippet_viewset.get_url_name("list")))
+    return None
+
+
+@hooks.register("before_edit_snippet")
+def candidate_before_edit(request, instance):
+    if isinstance(instance, Candidate) and request.method == "POST":
+        return _refuse_if_locked(request, [instance])
+    return None
+
+
+@hooks.register("before_delete_snippet")
+def candidate_before_delete(request, instances):
+    candidates = [i for i in instances if isinstance(i, Candidate)]
+    return _refuse_if_locked(request, candidates) if candidates else None
+
+
+@hooks.register("before_publish")
+def candidate_before_publish(request, instance):
+    if isinstance(instance, Candidate):
+        return _refuse_if_locked(request, [instance])
+    return None
+
+
+@hooks.register("before_unpublish")
+def candidate_before_unpublish(request, instance):
+    if isinstance(instance, Candidate):
+        return _refuse_if_locked(request, [instance])
+    return None

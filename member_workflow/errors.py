@@ -1,0 +1,57 @@
+"""Errors the member services raise, each with the Persian message shown at the edge."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class MemberWorkflowError(Exception):
+    message = _("درخواست انجام نشد.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+
+class PermissionDenied(MemberWorkflowError):
+    message = _("شما اجازه این کار را ندارید.")
+
+
+class InvalidTransition(MemberWorkflowError):
+    message = _("این تغییر وضعیت از وضعیت فعلی ممکن نیست.")
+
+
+class ConcurrentChange(MemberWorkflowError):
+    message = _("این رکورد همزمان توسط کاربر دیگری تغییر کرد؛ صفحه را دوباره بارگذاری کنید.")
+
+
+class ElectionInVotingWindow(MemberWorkflowError):
+    message = _("در حال حاضر انتخابات یکی از انجمن‌های شما در جریان است؛ تا پایان زمان رای‌گیری این کار ممکن نیست.")
+
+
+class ResetNotForAdmins(MemberWorkflowError):
+    message = _(
+        "بازنشانی با پیامک برای مسئولان انجمن‌ها فعال نیست؛ از «دریافت کلمه عبور از طریق پیامک و پست الکترونیک» استفاده کنید."
+    )
+
+
+class MemberNotFound(MemberWorkflowError):
+    message = _("عضوی با این کد ملی در سامانه ثبت نشده است.")
+
+
+class NoMobileRegistered(MemberWorkflowError):
+    message = _("برای این حساب شماره تلفن همراه ثبت نشده است؛ با دبیرخانه انجمن خود تماس بگیرید.")
+
+
+class DuplicateMember(MemberWorkflowError):
+    message = _("عضوی با این کد ملی قبلاً ثبت نام کرده است.")
+
+
+class DuplicateMobile(MemberWorkflowError):
+    message = _("این شماره تلفن همراه برای عضو دیگری ثبت شده است.")
+
+
+class LoginRefusedDuringElection(MemberWorkflowError):
+    message = _(
+        "کلمه عبور شما برابر کد ملی است و در زمان برگزاری انتخابات امکان ورود با آن وجود ندارد. "
+        "از «کلمه عبور خود را فراموش کرده ام» و گزینه دریافت کلمه عبور از طریق پیامک و پست الکترونیک استفاده کنید."
+    )

@@ -1,0 +1,227 @@
+"""The password lifecycle (SPEC M3–M6, A4): change, option 1, option 2, login rules.
+
+Passwords and codes live only in local variables here: never in a task argument, a log
+line, an audit payload or a delivery record.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from django_fsm import ConcurrentTransition
+
+from cms_site.audit.services import audit_record
+from otp_delivery.sms import SmsDeliveryError, sms_send
+
+from ..contact import mask_email, mask_mobile
+from ..errors import (
+    ConcurrentChange,
+    ElectionInVotingWindow,
+    LoginRefusedDuringElection,
+    MemberNotFound,
+    NoMobileRegistered,
+    ResetNotForAdmins,
+)
+from ..models import DeliveryChannel, DeliveryStatus, Member, MemberCredential, MessageDelivery, PasswordState
+from ..national_code import normalize_national_code
+from ..password_policy import random_password
+
+logger = logging.getLogger(__name__)
+
+RESET_CODE_DIGITS = 6
+
+
+def _election_open_for(member: Member) -> bool:
+    from election_pages.selectors import member_has_election_in_voting_window
+
+    return member_has_election_in_voting_window(member=member)
+
+
+def credential_locked(*, member: Member) -> MemberCredential:
+    """The member's credential row, created (as self_set) if missing, locked for update."""
+    MemberCredential.objects.get_or_create(member=member)
+    return MemberCredential.objects.select_for_update().select_related("member").get(member=member)
+
+
+def reset_code_digest(*, member_id: int, code: str) -> str:
+    """Keyed hash of an option-2 code: the database never holds the code itself."""
+    message = f"{member_id}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _save(credential: MemberCredential) -> None:
+    try:
+        credential.save()
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange() from exc
+
+
+@transaction.atomic
+def password_change(*, member: Member, new_password: str) -> None:
+    """The member sets their own password (M5, M6, M7). Refused while an election of the
+    member's associations is in its voting window; the policy is checked here too."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if _election_open_for(member):
+        raise ElectionInVotingWindow()
+    validate_password(new_password, user=member)
+    credential = credential_locked(member=member)
+    member.set_password(new_password)
+    member.save(update_fields=["password"])
+    credential.set_by_member()
+    _save(credential)
+    audit_record(actor=member, action="password.change", target=member, payload={})
+
+
+def _member_by_code(national_code: str) -> Member | None:
+    code = normalize_national_code(national_code)
+    return Member.objects.filter(username=code, is_active=True).first()
+
+
+@transaction.atomic
+def password_random_request(*, national_code: str, actor: Member | None = None) -> bool:
+    """M4 option 1: schedule a new random password for the member with this code. Returns
+    whether a member was found; the view shows the same words either way, so this form
+    reveals neither mobiles nor emails."""
+    from ..tasks import password_random_send_task
+
+    member = _member_by_code(national_code)
+    if member is None:
+        return False
+    audit_record(actor=actor, action="password.random_requested", target=member, payload={})
+    password_random_send_task.delay_on_commit(member.pk)
+    return True
+
+
+def password_random_send(*, member_id: int) -> None:
+    """M4 option 1 / A4, run by the Celery task: generate a new random password, store it,
+    and send it to the registered mobile and email. It is never shown on screen."""
+    password = random_password()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member_id)
+        credential = credential_locked(member=member)
+        member.set_password(password)
+        member.save(update_fields=["password"])
+        credential.send_random()
+        _save(credential)
+        audit_record(actor=None, action="password.random_sent", target=member, payload={})
+    with override(settings.LANGUAGE_CODE):
+        text = _("سامانه انتخابات انجمن‌های علمی\nکلمه عبور جدید شما: %(password)s\nنام کاربری: کد ملی شما") % {
+            "password": password
+        }
+        subject = _("کلمه عبور جدید سامانه انتخابات")
+    _deliver(member=member, purpose="password_random", text=text, subject=subject)
+
+
+def _deliver(*, member: Member, purpose: str, text: str, subject: str) -> None:
+    """Send `text` by SMS and email, record each attempt (without the text); raise the
+    SMS error for a retry only when no channel worked and the failure is transient."""
+    sms_error = None
+    delivered = False
+    if member.mobile:
+        try:
+            sms_send(to=member.mobile, text=text)
+        except SmsDeliveryError as exc:
+            sms_error = exc
+            _record(member, purpose, DeliveryChannel.SMS, mask_mobile(member.mobile), error=type(exc).__name__)
+        else:
+            delivered = True
+            _record(member, purpose, DeliveryChannel.SMS, mask_mobile(member.mobile))
+    if member.email:
+        try:
+            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [member.email])
+        except OSError as exc:
+            _record(member, purpose, DeliveryChannel.EMAIL, mask_email(member.email), error=type(exc).__name__)
+        else:
+            delivered = True
+            _record(member, purpose, DeliveryChannel.EMAIL, mask_email(member.email))
+    logger.info("password delivery", extra={"member_id": member.pk, "purpose": purpose, "delivered": delivered})
+    if not delivered and sms_error is not None and sms_error.is_transient:
+        raise sms_error
+
+
+def _record(member, purpose, channel, destination, error="") -> None:
+    MessageDelivery.objects.create(
+        member=member,
+        purpose=purpose,
+        channel=channel,
+        destination=destination,
+        status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
+        error=error[:200],
+    )
+
+
+@transaction.atomic
+def password_sms_reset_request(*, national_code: str) -> str:
+    """M4 option 2: returns the code to show on screen (with the system number). Refused to
+    association admins (A4) and while an election of the member's associations is open."""
+    member = _member_by_code(national_code)
+    if member is None:
+        raise MemberNotFound()
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.is_association_admin:
+        raise ResetNotForAdmins()
+    if not member.mobile:
+        raise NoMobileRegistered()
+    if _election_open_for(member):
+        raise ElectionInVotingWindow()
+    credential = credential_locked(member=member)
+    code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
+    expires_at = timezone.now() + timedelta(minutes=settings.PASSWORD_RESET_CODE_MINUTES)
+    credential.request_sms_reset(code_digest=reset_code_digest(member_id=member.pk, code=code), expires_at=expires_at)
+    _save(credential)
+    audit_record(actor=None, action="password.sms_reset_requested", target=member, payload={})
+    return code
+
+
+@transaction.atomic
+def password_sms_reset_confirm(*, sender_mobile: str, code: str) -> Member | None:
+    """The member's SMS with the option-2 code arrived from `sender_mobile`: the password
+    becomes the national code (M4), to be changed at the next login (M5). Returns the
+    member, or None when no pending reset of that sender matches (nothing changes)."""
+    member = Member.objects.select_for_update().filter(mobile=sender_mobile, is_active=True).first()
+    if member is None:
+        return None
+    credential = MemberCredential.objects.select_for_update().filter(member=member).first()
+    if credential is None or credential.state != PasswordState.SMS_RESET_PENDING:
+        return None
+    if credential.reset_code_expires_at is None or credential.reset_code_expires_at < timezone.now():
+        return None
+    expected = credential.reset_code_digest
+    if not hmac.compare_digest(expected, reset_code_digest(member_id=member.pk, code=code)):
+        return None
+    if member.is_association_admin or _election_open_for(member):
+        # The rules are checked again on arrival: an election may have opened meanwhile.
+        return None
+    member.set_password(member.national_code)
+    member.save(update_fields=["password"])
+    credential.confirm_sms_reset()
+    _save(credential)
+    audit_record(actor=None, action="password.reset_to_national_code", target=member, payload={})
+    return member
+
+
+def password_equals_national_code(*, member: Member) -> bool:
+    """M5: does the member still use the national code as password?"""
+    return member.has_usable_password() and member.check_password(member.national_code)
+
+
+def login_check(*, member: Member) -> bool:
+    """M5, after the password was verified: raise when the login must be refused (national
+    code as password while an election of the member's associations is open); return
+    whether the member must change the password before anything else."""
+    if not password_equals_national_code(member=member):
+        return False
+    # "While an election is open, such an account cannot log in at all": an election of
+    # one of the member's associations (the only elections the account could vote in).
+    if _election_open_for(member):
+        raise LoginRefusedDuringElection()
+    return True
