@@ -70,6 +70,8 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     selections = models.JSONField(_("انتخاب‌ها"), default=dict, blank=True)
     # Third channel: keyed hash of the 4-digit code the voter SMSes to the system number.
     inbound_code_digest = models.CharField(_("چکیده کد پیامک ورودی"), max_length=64, blank=True)
+    # Third channel: the code arrived from the registered mobile; the polling page seals.
+    is_code_received = models.BooleanField(_("کد پیامک ورودی دریافت شد"), default=False)
     created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
     expires_at = models.DateTimeField(_("زمان انقضا"))
     state_changed_at = models.DateTimeField(_("زمان آخرین تغییر وضعیت"), null=True, blank=True)
@@ -106,6 +108,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def choose_channel(self, *, channel: str) -> None:
         self.channel = channel
         self.inbound_code_digest = ""
+        self.is_code_received = False
         self._touch()
 
     @transition(
@@ -140,6 +143,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def confirm(self) -> None:
         self.selections = {}
         self.inbound_code_digest = ""
+        self.is_code_received = False
         self._touch()
 
     @transition(
@@ -151,6 +155,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def expire(self) -> None:
         self.selections = {}
         self.inbound_code_digest = ""
+        self.is_code_received = False
         self._touch()
 
     @transition(
@@ -162,6 +167,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def abandon(self) -> None:
         self.selections = {}
         self.inbound_code_digest = ""
+        self.is_code_received = False
         self._touch()
 
 

@@ -297,26 +297,36 @@ def ballot_confirm(*, session_id, member, code: str) -> str:
     return _ballot_seal(session_id=session_id, member=member, via_inbound=False)
 
 
-def ballot_confirm_inbound(*, sender_mobile: str, code: str) -> str | None:
-    """Third channel: an SMS to the system number from the registered mobile carrying the
-    code shown on a live session's review page seals that session. Returns the outcome
-    ("done", or a short reason) or None when no session of this sender waits for a code."""
-    sessions = list(
-        BallotSession.objects.filter(
-            member__mobile=sender_mobile,
-            state=BallotSessionState.CODE_SENT,
-            channel=ConfirmChannel.INBOUND_SMS,
-        ).select_related("member")
+@transaction.atomic
+def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
+    """Third channel (V5), called by the inbound SMS dispatcher: the 4-digit code shown on a
+    waiting session's review page, sent from that voter's registered mobile, marks the
+    session as confirmed by SMS; the review page, which polls, then seals the ballot.
+    Returns "accepted", or None when no session of this sender waits for this code (any
+    other number, or a wrong code, changes nothing)."""
+    sessions = BallotSession.objects.select_for_update().filter(
+        member__mobile=sender_mobile,
+        state=BallotSessionState.CODE_SENT,
+        channel=ConfirmChannel.INBOUND_SMS,
+        is_code_received=False,
     )
     for session in sessions:
         digest = inbound_code_digest(session_id=session.pk, code=code)
         if session.inbound_code_digest and hmac.compare_digest(digest, session.inbound_code_digest):
-            try:
-                _ballot_seal(session_id=session.pk, member=session.member, via_inbound=True)
-            except (AlreadyVoted, NotAMember, VotingNotOpen, SessionExpired, SessionNotFound) as exc:
-                return type(exc).__name__
-            return "done"
+            session.inbound_code_digest = ""
+            session.is_code_received = True
+            session.save(update_fields=["inbound_code_digest", "is_code_received"])
+            audit_record(
+                actor=None, action="ballot.inbound_code", target=session, payload={"election_id": session.election_id}
+            )
+            return "accepted"
     return None
+
+
+def ballot_confirm_received(*, session_id, member) -> str:
+    """Third channel: the polling review page seals the ballot once the SMS has arrived.
+    Returns the receipt."""
+    return _ballot_seal(session_id=session_id, member=member, via_inbound=True)
 
 
 @transaction.atomic
@@ -337,7 +347,7 @@ def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     if Participation.objects.filter(election=election, member=member).exists():
         raise AlreadyVoted()
     if via_inbound:
-        if session.channel != ConfirmChannel.INBOUND_SMS:
+        if session.channel != ConfirmChannel.INBOUND_SMS or not session.is_code_received:
             raise SessionWrongStep()
     else:
         otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)

@@ -72,10 +72,13 @@ def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
     services.ballot_channel_choose(session_id=second.pk, member=member, channel="inbound_sms")
     services.ballot_select(session_id=second.pk, member=member, selections={board.pk: [bc[1].pk]})
     second_code = services.ballot_code_request(session_id=second.pk, member=member)
-    codes = [first_code, second_code]
-    outcomes = _in_threads(2, lambda i: services.ballot_confirm_inbound(sender_mobile=member.mobile, code=codes[i]))
+    for code in (first_code, second_code):
+        assert services.ballot_inbound_code_accept(sender_mobile=member.mobile, code=code) == "accepted"
+    sessions = [first, second]
+    outcomes = _in_threads(2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member))
     assert not [o for o in outcomes if o[0] == "crash"], outcomes
-    assert sorted(o[1] for o in outcomes) == ["AlreadyVoted", "done"], outcomes
+    assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
+    assert [o[1] for o in outcomes if o[0] == "refused"] == ["AlreadyVoted"]
     assert Participation.objects.filter(election=election, member=member).count() == 1
     assert SealedBallot.objects.filter(election=election).count() == 1
     states = set(BallotSession.objects.filter(member=member).values_list("state", flat=True))

@@ -315,10 +315,25 @@ def test_v5_inbound_sms_from_registered_mobile_confirms_other_numbers_ignored():
     wrong = "0000" if shown != "0000" else "1111"
     assert inbound_sms_dispatch(sender="09121110000", text=wrong).outcome == "no_match"
     result = inbound_sms_dispatch(sender="+989121110000", text="".join("۰۱۲۳۴۵۶۷۸۹"[int(d)] for d in shown))
-    assert (result.handler, result.outcome) == ("vote_confirmation", "done")
+    assert (result.handler, result.outcome) == ("vote_confirmation", "accepted")
+    assert inbound_sms_dispatch(sender="09121110000", text=shown).outcome == "no_match"  # used once
+    assert not Participation.objects.exists()
+    receipt = services.ballot_confirm_received(session_id=session.pk, member=member)
+    assert SealedBallot.objects.get().receipt == receipt
     session.refresh_from_db()
     assert session.state == BallotSessionState.CONFIRMED
     assert SealedBallot.objects.count() == 1
+
+
+def test_v5_inbound_page_cannot_seal_before_the_sms_arrives():
+    from election_pages.voting.errors import SessionWrongStep
+
+    election, board, *_r, bc, _ic = open_election_with_ballot()
+    member = voter_for(election)
+    session, _shown = _to_review(election, member, channel="inbound_sms", picks={board.pk: [bc[0].pk]})
+    with pytest.raises(SessionWrongStep):
+        services.ballot_confirm_received(session_id=session.pk, member=member)
+    assert not Participation.objects.exists()
 
 
 def test_v5_switch_to_email_sends_a_code_by_email_at_once():
