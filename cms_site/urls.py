@@ -36,6 +36,7 @@ if settings.DEBUG:
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("member_workflow.urls")),
+    path("voting/", include("election_pages.voting.urls")),
     path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

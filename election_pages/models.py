@@ -572,3 +572,6 @@ class ElectionPage(RoutablePageMixin, Page):
         from .views import election_participate
 
         return election_participate(request=request, page=self)
+
+
+from .voting.models import BallotSession, Participation, SealedBallot  # noqa: E402,F401  (voting models, issue 5)

@@ -189,7 +189,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "elections-schedule-run": {"task": "election_pages.tasks.elections_schedule_run_task", "schedule": 60.0},
     # Re-queues lost sends and fires the SMS→email fallback the countdown task may have missed.
     "otp-delivery-sweep": {"task": "otp_delivery.delivery_sweep", "schedule": 60.0},
+    # V6/V7: erase the selections of ballot sessions never confirmed (issue 5).
+    "ballot-sessions-expire": {
+        "task": "election_pages.voting.tasks.ballot_sessions_expire_task",
+        "schedule": 60.0,
+    },
 }
+# A ballot session (voting login → «ثبت رای») lives this long, never past the window's end.
+VOTING_SESSION_MINUTES = env.int("VOTING_SESSION_MINUTES", default=30)
+RATELIMITS["voting_login"] = {"ip": "30/10minute", "national_code": "10/10minute"}
+RATELIMITS["voting_confirm"] = {"ip": "60/10minute", "national_code": "20/10minute"}
 
 
 def filesystem_broker_options(folder) -> dict:

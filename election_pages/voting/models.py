@@ -1,0 +1,219 @@
+"""Voting models (SPEC V6, V7).
+
+- `BallotSession`: one voter's way through one ballot. draft → selected → code_sent →
+  confirmed, or expired / abandoned. It holds the voter's selections only until the vote
+  is sealed or the session expires; then they are erased.
+- `Participation`: who voted in which election. A database unique constraint makes it one
+  vote per member per election, whatever the concurrency.
+- `SealedBallot`: the anonymous ballot. No link to the voter: no foreign key but the
+  election, nothing derived from the member, a random primary key, no timestamp. Only the
+  chosen candidate ids per position and a random receipt code.
+
+Transition bodies only assign fields; `services.py` locks, checks, audits and schedules.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
+RECEIPT_LENGTH = 12
+
+
+def receipt_code_new() -> str:
+    """A random tracking code, e.g. «K7QF-3MZP-9XWA». 60 bits from the OS generator; it says
+    nothing about the voter or the choices."""
+    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
+
+
+class ConfirmChannel(models.TextChoices):
+    """V3: how the voter gets (or sends) the confirmation code."""
+
+    EMAIL = "email", _("دریافت کد تایید از طریق پست الکترونیک")
+    SMS = "sms", _("دریافت کد تایید از طریق پیامک")
+    INBOUND_SMS = "inbound_sms", _("ارسال کد تایید از طریق پیامک به سامانه")
+
+
+class BallotSessionState(models.TextChoices):
+    DRAFT = "draft", _("پیش‌نویس")
+    SELECTED = "selected", _("انتخاب شده")
+    CODE_SENT = "code_sent", _("در انتظار کد تایید")
+    CONFIRMED = "confirmed", _("رای ثبت شد")
+    EXPIRED = "expired", _("منقضی شده")
+    ABANDONED = "abandoned", _("رها شده")
+
+
+LIVE_STATES = [BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT]
+
+
+class BallotSession(ConcurrentTransitionMixin, models.Model):
+    """One voter's pass through one election's ballot (the only machine of the journey)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    election = models.ForeignKey(
+        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="ballot_sessions"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("عضو"), on_delete=models.CASCADE, related_name="ballot_sessions"
+    )
+    channel = models.CharField(_("روش دریافت کد تایید"), max_length=20, choices=ConfirmChannel.choices, blank=True)
+    state = FSMField(
+        _("وضعیت"), max_length=20, choices=BallotSessionState.choices, default=BallotSessionState.DRAFT, protected=True
+    )
+    # {"<position id>": [candidate ids]} until sealed or expired; then {}.
+    selections = models.JSONField(_("انتخاب‌ها"), default=dict, blank=True)
+    # Third channel: keyed hash of the 4-digit code the voter SMSes to the system number.
+    inbound_code_digest = models.CharField(_("چکیده کد پیامک ورودی"), max_length=64, blank=True)
+    # Third channel: the code arrived from the registered mobile; the polling page seals.
+    is_code_received = models.BooleanField(_("کد پیامک ورودی دریافت شد"), default=False)
+    created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
+    expires_at = models.DateTimeField(_("زمان انقضا"))
+    state_changed_at = models.DateTimeField(_("زمان آخرین تغییر وضعیت"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("برگه رای در جریان")
+        verbose_name_plural = _("برگه‌های رای در جریان")
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["election", "member"]),
+        ]
+
+    def __str__(self):
+        return f"{self.election_id}/{self.pk} ({self.get_state_display()})"
+
+    @property
+    def purpose_ref(self) -> str:
+        """What the one-time code is bound to (otp_delivery challenges)."""
+        return f"ballot:{self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+    def _touch(self) -> None:
+        self.state_changed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        target=BallotSessionState.DRAFT,
+        custom={"label": _("انتخاب روش دریافت کد")},
+    )
+    def choose_channel(self, *, channel: str) -> None:
+        self.channel = channel
+        self.inbound_code_digest = ""
+        self.is_code_received = False
+        self._touch()
+
+    @transition(
+        field=state,
+        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        target=BallotSessionState.SELECTED,
+        custom={"label": _("انتخاب نامزدها")},
+    )
+    def select(self, *, selections: dict) -> None:
+        """Choosing (again) replaces the selections; a code already asked for stays bound to
+        this session, but the voter must go through the review again."""
+        self.selections = selections
+        self._touch()
+
+    @transition(
+        field=state,
+        source=[BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        target=BallotSessionState.CODE_SENT,
+        custom={"label": _("ارسال کد تایید")},
+    )
+    def mark_code_sent(self, *, inbound_code_digest: str = "") -> None:
+        if inbound_code_digest:
+            self.inbound_code_digest = inbound_code_digest
+        self._touch()
+
+    @transition(
+        field=state,
+        source=BallotSessionState.CODE_SENT,
+        target=BallotSessionState.CONFIRMED,
+        custom={"label": _("ثبت رای")},
+    )
+    def confirm(self) -> None:
+        self.selections = {}
+        self.inbound_code_digest = ""
+        self.is_code_received = False
+        self._touch()
+
+    @transition(
+        field=state,
+        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        target=BallotSessionState.EXPIRED,
+        custom={"label": _("انقضا")},
+    )
+    def expire(self) -> None:
+        self.selections = {}
+        self.inbound_code_digest = ""
+        self.is_code_received = False
+        self._touch()
+
+    @transition(
+        field=state,
+        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        target=BallotSessionState.ABANDONED,
+        custom={"label": _("رها کردن")},
+    )
+    def abandon(self) -> None:
+        self.selections = {}
+        self.inbound_code_digest = ""
+        self.is_code_received = False
+        self._touch()
+
+
+class Participation(models.Model):
+    """«This member voted in this election» — and nothing about how (V7)."""
+
+    election = models.ForeignKey(
+        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="participations"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("عضو"), on_delete=models.PROTECT, related_name="participations"
+    )
+    created_at = models.DateTimeField(_("زمان رای"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("شرکت در رای‌گیری")
+        verbose_name_plural = _("شرکت در رای‌گیری‌ها")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "member"], name="voting_one_vote_per_member_per_election")
+        ]
+
+    def __str__(self):
+        return f"{self.election_id}:{self.member_id}"
+
+
+class SealedBallot(models.Model):
+    """An anonymous ballot (V7). Deliberately nothing but: a random id, the election, the
+    chosen candidate ids per position, and the receipt. tests/unit/test_voting_secrecy.py
+    fails if a field or relation that could lead back to the voter is added."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    election = models.ForeignKey(
+        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="sealed_ballots"
+    )
+    # {"<position id>": [sorted candidate ids]}; every position of the ballot is present.
+    choices = models.JSONField(_("آرای برگه"))
+    receipt = models.CharField(_("کد رهگیری"), max_length=20, unique=True, default=receipt_code_new)
+
+    class Meta:
+        verbose_name = _("برگه رای مهر و موم شده")
+        verbose_name_plural = _("برگه‌های رای مهر و موم شده")
+
+    def __str__(self):
+        return self.receipt
+
+
+# Registered with the app's models so every process (web, worker, beat, webhook) has them:
+# the inbound SMS handler of the third channel and the expiry task.
+from . import inbound, tasks  # noqa: E402,F401

@@ -1,0 +1,82 @@
+"""Reads of the voting journey."""
+
+from django.conf import settings
+from django.utils import translation
+
+from member_workflow.models import Membership, MembershipState
+
+from ..models import ElectionPage
+from ..selectors import election_ballot_positions
+from .models import LIVE_STATES, BallotSession, ConfirmChannel, Participation
+
+
+def member_has_voted(*, election_id: int, member) -> bool:
+    return Participation.objects.filter(election_id=election_id, member=member).exists()
+
+
+def member_is_approved(*, election, member) -> bool:
+    """M10 for the election's organising association."""
+    return Membership.objects.filter(
+        member=member, association_id=election.association_id, state=MembershipState.APPROVED
+    ).exists()
+
+
+def ballot_session_for(*, session_id, member) -> BallotSession | None:
+    """The member's own session with this id (never another member's)."""
+    if not session_id:
+        return None
+    try:
+        return BallotSession.objects.select_related("election").filter(pk=session_id, member=member).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def ballot_session_live_for(*, election_id: int, member) -> BallotSession | None:
+    return (
+        BallotSession.objects.filter(election_id=election_id, member=member, state__in=LIVE_STATES)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def channel_options(*, member) -> list[dict]:
+    """V3: the three channels, each usable or disabled with the reason."""
+    from django.utils.translation import gettext as _
+
+    has_email = bool((member.email or "").strip())
+    has_mobile = bool((getattr(member, "mobile", "") or "").strip())
+    reasons = {
+        ConfirmChannel.EMAIL: "" if has_email else _("پست الکترونیکی برای شما ثبت نشده است."),
+        ConfirmChannel.SMS: "" if has_mobile else _("شماره تلفن همراهی برای شما ثبت نشده است."),
+        ConfirmChannel.INBOUND_SMS: "" if has_mobile else _("شماره تلفن همراهی برای شما ثبت نشده است."),
+    }
+    return [
+        {"value": channel.value, "label": channel.label, "reason": reasons[channel], "is_usable": not reasons[channel]}
+        for channel in ConfirmChannel
+    ]
+
+
+def ballot_positions(*, election) -> list:
+    """The ballot: positions in order, each with `ballot_candidates` (approved, Persian order)."""
+    return election_ballot_positions(election=election)
+
+
+def ballot_selection_summary(*, session) -> list[dict]:
+    """V5 review: the chosen candidates per position (from the live session only)."""
+    chosen = {int(k): set(v) for k, v in (session.selections or {}).items()}
+    summary = []
+    for position in election_ballot_positions(election=session.election):
+        picked = [c for c in position.ballot_candidates if c.pk in chosen.get(position.pk, set())]
+        summary.append({"position": position, "candidates": picked})
+    return summary
+
+
+def election_page_for_voting(*, election) -> ElectionPage | None:
+    """The election's live page in the active language (else the default one), for the
+    side menu of the voting pages."""
+    pages = ElectionPage.objects.live().filter(election=election).select_related("locale")
+    language = translation.get_language()
+    by_language = {page.locale.language_code: page for page in pages}
+    return (
+        by_language.get(language) or by_language.get(settings.LANGUAGE_CODE) or next(iter(by_language.values()), None)
+    )

@@ -1,0 +1,404 @@
+"""Writes of the voting journey (SPEC V1–V7). Keyword-only, one atomic change each, the
+window (V1) and the eligibility (M10) re-checked at every step, audited without choices
+or codes. The code layer is `otp_delivery` (challenges bound to `session.purpose_ref`).
+
+Decision (V6, going back): the one-time code is bound to the ballot *session*, not to the
+selections. A voter who goes back and changes the ballot keeps the code already sent; the
+review page always shows the current selections, and «ثبت رای» seals exactly those.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from cms_site.audit.services import audit_record
+from member_workflow.models import Membership, MembershipState
+from otp_delivery.exceptions import OtpAlreadyUsed
+from otp_delivery.services import otp_challenge_consume, otp_challenge_issue, otp_challenge_switch_to_email
+from otp_delivery.services import otp_challenge_verify as _otp_verify
+
+from ..models import Election
+from ..selectors import election_ballot_positions, election_is_in_voting_window
+from .errors import (
+    AlreadyVoted,
+    ChannelUnavailable,
+    InvalidBallot,
+    NotAMember,
+    SessionExpired,
+    SessionNotFound,
+    SessionWrongStep,
+    VotingNotOpen,
+)
+from .models import LIVE_STATES, BallotSession, BallotSessionState, ConfirmChannel, Participation, SealedBallot
+from .selectors import channel_options
+
+logger = logging.getLogger(__name__)
+
+INBOUND_CODE_DIGITS = 4
+
+
+def _session_minutes() -> int:
+    return getattr(settings, "VOTING_SESSION_MINUTES", 30)
+
+
+def inbound_code_digest(*, session_id, code: str) -> str:
+    """Keyed hash of the third channel's 4-digit code, bound to its session."""
+    message = f"inbound-vote:{session_id}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def _election_for_vote(election_id: int) -> Election:
+    """The election row. On PostgreSQL it is held FOR SHARE until the transaction ends, so
+    closing the election (which takes FOR UPDATE) waits for confirmations in flight and
+    every confirmation that starts after it sees the election closed."""
+    if connection.vendor == "postgresql":
+        table = Election._meta.db_table
+        elections = list(Election.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR SHARE", [election_id]))  # noqa: S608
+        if not elections:
+            raise SessionNotFound()
+        return elections[0]
+    return Election.objects.get(pk=election_id)
+
+
+def _check_window(election: Election) -> None:
+    if not election_is_in_voting_window(election=election, now=timezone.now()):
+        raise VotingNotOpen()
+
+
+def _lock_membership(*, election: Election, member) -> None:
+    """M10, and serialises one member's votes (two tabs) and a suspension in flight."""
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(member=member, association_id=election.association_id)
+        .values_list("state", flat=True)
+        .first()
+    )
+    if membership != MembershipState.APPROVED:
+        raise NotAMember()
+
+
+def _session_locked(*, session_id, member) -> BallotSession:
+    try:
+        session = BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
+    except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
+        session = None
+    if session is None:
+        raise SessionNotFound()
+    return session
+
+
+def _check_live(session: BallotSession, election: Election) -> None:
+    """Window, expiry and state of a session. The views then call `ballot_session_expire`
+    (its own transaction) so the selections of a dead session are erased at once."""
+    if session.state == BallotSessionState.CONFIRMED:
+        raise AlreadyVoted()
+    if session.state not in LIVE_STATES:
+        raise SessionExpired()
+    if not election_is_in_voting_window(election=election):
+        raise VotingNotOpen()
+    if session.expires_at <= timezone.now():
+        raise SessionExpired()
+
+
+def _step(*, session_id, member) -> tuple[BallotSession, Election]:
+    """Lock the session, then re-check everything a step needs (V1, M10, not voted)."""
+    session = _session_locked(session_id=session_id, member=member)
+    election = Election.objects.get(pk=session.election_id)
+    _check_live(session, election)
+    _lock_membership(election=election, member=member)
+    if Participation.objects.filter(election=election, member=member).exists():
+        raise AlreadyVoted()
+    return session, election
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+@transaction.atomic
+def ballot_session_start(*, election_id: int, member) -> BallotSession:
+    """After the voting login (V2): check window, membership and participation, then
+    resume the member's live session for this election or open a new one. Another tab
+    logging in resumes the same session, so one member has one live ballot."""
+    election = Election.objects.filter(pk=election_id).first()
+    if election is None:
+        raise VotingNotOpen()
+    _check_window(election)
+    _lock_membership(election=election, member=member)
+    if Participation.objects.filter(election=election, member=member).exists():
+        raise AlreadyVoted()
+    now = timezone.now()
+    for old in BallotSession.objects.select_for_update().filter(
+        election=election, member=member, state__in=LIVE_STATES
+    ):
+        if old.expires_at > now:
+            return old
+        old.expire()
+        old.save()
+        audit_record(actor=None, action="ballot.expire", target=old, payload={"election_id": election.pk})
+    expires_at = min(now + timedelta(minutes=_session_minutes()), election.voting_ends_at)
+    session = BallotSession.objects.create(election=election, member=member, expires_at=expires_at)
+    audit_record(actor=member, action="ballot.start", target=session, payload={"election_id": election.pk})
+    return session
+
+
+@transaction.atomic
+def ballot_channel_choose(*, session_id, member, channel: str) -> BallotSession:
+    """V3: email, SMS or the third channel; an unusable channel is refused."""
+    session, _election = _step(session_id=session_id, member=member)
+    usable = {option["value"] for option in channel_options(member=member) if option["is_usable"]}
+    if channel not in usable:
+        raise ChannelUnavailable()
+    session.choose_channel(channel=channel)
+    session.save()
+    audit_record(actor=member, action="ballot.channel", target=session, payload={"channel": channel})
+    return session
+
+
+def _clean_selections(*, election: Election, raw: dict) -> dict:
+    """V4, on the server: every key a position of this election, every value a live
+    candidate of that position, no duplicates, at most the position's limit. Fewer is fine."""
+    positions = {p.pk: p for p in election_ballot_positions(election=election)}
+    clean: dict[str, list[int]] = {str(pk): [] for pk in positions}
+    for key, values in raw.items():
+        try:
+            position_id = int(key)
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError) as exc:
+            raise InvalidBallot() from exc
+        position = positions.get(position_id)
+        if position is None:
+            raise InvalidBallot(_msg_unknown_position())
+        allowed = {c.pk for c in position.ballot_candidates}
+        if any(i not in allowed for i in ids):
+            raise InvalidBallot(_msg_unknown_candidate(position.name))
+        if len(set(ids)) != len(ids):
+            raise InvalidBallot()
+        if len(ids) > position.selection_limit:
+            raise InvalidBallot(_msg_over_limit(position.name, position.selection_limit))
+        clean[str(position_id)] = sorted(ids)
+    return clean
+
+
+def _msg_unknown_position():
+    from django.utils.translation import gettext as _
+
+    return _("سمت انتخاب شده در این برگه رای وجود ندارد.")
+
+
+def _msg_unknown_candidate(position_name: str):
+    from django.utils.translation import gettext as _
+
+    return _("نامزد انتخاب شده برای «%(position)s» در این برگه رای نیست.") % {"position": position_name}
+
+
+def _msg_over_limit(position_name: str, limit: int):
+    from django.utils.translation import gettext as _
+
+    from cms_site.common.digits import persian_digits
+
+    return _("برای «%(position)s» حداکثر %(limit)s نفر را می‌توانید انتخاب کنید.") % {
+        "position": position_name,
+        "limit": persian_digits(str(limit)),
+    }
+
+
+@transaction.atomic
+def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
+    """V4 «انتخاب»: replace the selections. Nothing changes when the ballot is invalid. If a
+    code was already sent for this session it stays valid (see the module docstring)."""
+    session, election = _step(session_id=session_id, member=member)
+    if not session.channel:
+        raise SessionWrongStep()
+    clean = _clean_selections(election=election, raw=selections)
+    had_code = session.state == BallotSessionState.CODE_SENT
+    session.select(selections=clean)
+    if had_code:
+        session.mark_code_sent()
+    session.save()
+    audit_record(actor=member, action="ballot.select", target=session, payload={"election_id": election.pk})
+    return session
+
+
+@transaction.atomic
+def ballot_code_request(*, session_id, member) -> str:
+    """V5: send the code on the chosen channel (email/SMS, via otp_delivery), or for the
+    third channel make the 4-digit code the voter SMSes to the system number. Returns that
+    code for the third channel (shown on screen, never stored in clear), else ""."""
+    session, _election = _step(session_id=session_id, member=member)
+    if session.state not in (BallotSessionState.SELECTED, BallotSessionState.CODE_SENT):
+        raise SessionWrongStep()
+    code = ""
+    if session.channel == ConfirmChannel.INBOUND_SMS:
+        code = "".join(secrets.choice("0123456789") for _ in range(INBOUND_CODE_DIGITS))
+        session.mark_code_sent(inbound_code_digest=inbound_code_digest(session_id=session.pk, code=code))
+    else:
+        otp_challenge_issue(member=member, purpose_ref=session.purpose_ref, channel=session.channel)
+        session.mark_code_sent()
+    session.save()
+    audit_record(actor=member, action="ballot.code_request", target=session, payload={"channel": session.channel})
+    return code
+
+
+@transaction.atomic
+def ballot_code_switch_to_email(*, session_id, member) -> BallotSession:
+    """V5 «دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
+    session, _election = _step(session_id=session_id, member=member)
+    if session.state != BallotSessionState.CODE_SENT:
+        raise SessionWrongStep()
+    if not (member.email or "").strip():
+        raise ChannelUnavailable()
+    otp_challenge_switch_to_email(member=member, purpose_ref=session.purpose_ref)
+    if session.channel == ConfirmChannel.INBOUND_SMS:
+        session.inbound_code_digest = ""
+    session.channel = ConfirmChannel.EMAIL
+    session.save()
+    audit_record(actor=member, action="ballot.code_email", target=session, payload={"channel": "email"})
+    return session
+
+
+@transaction.atomic
+def ballot_abandon(*, session_id, member) -> None:
+    """«انصراف»: leave the ballot; its selections are erased at once. Idempotent."""
+    session = BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
+    if session is None or not session.is_live:
+        return
+    session.abandon()
+    session.save()
+    audit_record(actor=member, action="ballot.abandon", target=session, payload={"election_id": session.election_id})
+
+
+def ballot_confirm(*, session_id, member, code: str) -> str:
+    """V6 «ثبت رای» with a code from email or SMS. Returns the receipt.
+
+    The typed code is checked first in otp_delivery's own committed transaction (so a wrong
+    guess counts even though nothing else happens); everything else is one atomic
+    transaction in `_ballot_seal`. A code already verified for this session (a double
+    click, or a retry after a database error) lets the seal go on: the seal consumes it
+    exactly once, together with the vote."""
+    session = BallotSession.objects.filter(pk=session_id, member=member).only("pk", "state", "channel").first()
+    if session is None:
+        raise SessionNotFound()
+    if session.state == BallotSessionState.CONFIRMED:
+        raise AlreadyVoted()
+    try:
+        _otp_verify(member=member, purpose_ref=session.purpose_ref, token=code)
+    except OtpAlreadyUsed:
+        pass
+    return _ballot_seal(session_id=session_id, member=member, via_inbound=False)
+
+
+@transaction.atomic
+def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
+    """Third channel (V5), called by the inbound SMS dispatcher: the 4-digit code shown on a
+    waiting session's review page, sent from that voter's registered mobile, marks the
+    session as confirmed by SMS; the review page, which polls, then seals the ballot.
+    Returns "accepted", or None when no session of this sender waits for this code (any
+    other number, or a wrong code, changes nothing)."""
+    sessions = BallotSession.objects.select_for_update().filter(
+        member__mobile=sender_mobile,
+        state=BallotSessionState.CODE_SENT,
+        channel=ConfirmChannel.INBOUND_SMS,
+        is_code_received=False,
+    )
+    for session in sessions:
+        digest = inbound_code_digest(session_id=session.pk, code=code)
+        if session.inbound_code_digest and hmac.compare_digest(digest, session.inbound_code_digest):
+            session.inbound_code_digest = ""
+            session.is_code_received = True
+            session.save(update_fields=["inbound_code_digest", "is_code_received"])
+            audit_record(
+                actor=None, action="ballot.inbound_code", target=session, payload={"election_id": session.election_id}
+            )
+            return "accepted"
+    return None
+
+
+def ballot_confirm_received(*, session_id, member) -> str:
+    """Third channel: the polling review page seals the ballot once the SMS has arrived.
+    Returns the receipt."""
+    return _ballot_seal(session_id=session_id, member=member, via_inbound=True)
+
+
+@transaction.atomic
+def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
+    """The integrity core (V6, V7), one transaction:
+    1. lock the session; 2. re-check the window (election held FOR SHARE), the membership
+    (row locked) and the code (consumed here); 3. insert the participation (unique per
+    election and member); 4. insert the sealed ballot; 5. erase the session's selections;
+    6. audit without choices or codes."""
+    session = _session_locked(session_id=session_id, member=member)
+    election = _election_for_vote(session.election_id)
+    if session.state == BallotSessionState.CONFIRMED:
+        raise AlreadyVoted()
+    _check_live(session, election)
+    if session.state != BallotSessionState.CODE_SENT:
+        raise SessionWrongStep()
+    _lock_membership(election=election, member=member)
+    if Participation.objects.filter(election=election, member=member).exists():
+        raise AlreadyVoted()
+    if via_inbound:
+        if session.channel != ConfirmChannel.INBOUND_SMS or not session.is_code_received:
+            raise SessionWrongStep()
+    else:
+        otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)
+    choices = _clean_selections(election=election, raw=session.selections or {})
+    try:
+        with transaction.atomic():
+            Participation.objects.create(election=election, member=member)
+    except IntegrityError as exc:
+        raise AlreadyVoted() from exc
+    ballot = SealedBallot.objects.create(election=election, choices=choices)
+    receipt = ballot.receipt
+    session.confirm()
+    session.save()
+    audit_record(
+        actor=member,
+        action="ballot.confirm",
+        target=session,
+        payload={"election_id": election.pk, "channel": session.channel},
+    )
+    logger.info("ballot sealed", extra={"election_id": election.pk})
+    return receipt
+
+
+@transaction.atomic
+def ballot_session_expire(*, session_id, now=None) -> bool:
+    """Expire one session if it is live but past its deadline or outside the voting
+    window; erases its selections. Idempotent. Returns whether it expired now."""
+    now = now or timezone.now()
+    try:
+        session = BallotSession.objects.select_for_update().filter(pk=session_id, state__in=LIVE_STATES).first()
+    except (ValueError, TypeError, ValidationError):
+        return False
+    if session is None:
+        return False
+    election = Election.objects.get(pk=session.election_id)
+    if session.expires_at > now and election_is_in_voting_window(election=election, now=now):
+        return False
+    session.expire()
+    session.save()
+    audit_record(actor=None, action="ballot.expire", target=session, payload={"election_id": session.election_id})
+    return True
+
+
+def ballot_sessions_expire(*, now=None) -> int:
+    """Beat task body: expire every live session past its deadline or whose election is no
+    longer in its voting window, erasing the selections. Idempotent. Returns how many."""
+    now = now or timezone.now()
+    count = 0
+    due = BallotSession.objects.filter(state__in=LIVE_STATES).exclude(
+        election__state="open", election__voting_ends_at__gt=now, expires_at__gt=now
+    )
+    for pk in list(due.values_list("pk", flat=True)[:1000]):
+        count += ballot_session_expire(session_id=pk, now=now)
+    return count

@@ -1,0 +1,376 @@
+"""The voting journey's pages (V1–V6). Thin: parse, call one service or selector, render.
+Every step goes through a service that re-checks the window (V1), the membership (M10) and
+the session; the views only map the services' errors to pages and Persian messages."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from member_workflow.throttling import RateLimited, rate_limit_hit
+from otp_delivery.exceptions import OtpError
+from otp_delivery.selectors import otp_challenge_deliveries
+
+from ..models import PUBLIC_STATES, Election
+from ..selectors import election_is_in_voting_window
+from . import selectors, services
+from .errors import (
+    AlreadyVoted,
+    InvalidBallot,
+    NotAMember,
+    PasswordIsNationalCode,
+    SessionExpired,
+    SessionNotFound,
+    SessionWrongStep,
+    VotingError,
+    VotingNotOpen,
+)
+from .forms import ChannelForm, ConfirmForm, VotingLoginForm, ballot_post_selections
+from .models import BallotSessionState, ConfirmChannel
+
+SESSION_KEY = "voting_sessions"  # {election id: ballot session id} of this browser
+INBOUND_KEY = "voting_inbound_codes"  # {ballot session id: the 4-digit code to show}
+RECEIPT_SALT = "voting-receipt"
+
+
+def receipt_cookie_name(election_id: int) -> str:
+    return f"voting_receipt_{election_id}"
+
+
+def _election(election_id: int) -> Election:
+    return get_object_or_404(Election.objects.select_related("association"), pk=election_id, state__in=PUBLIC_STATES)
+
+
+def _render(request, election, template, **context):
+    page = selectors.election_page_for_voting(election=election)
+    if page is None:
+        raise Http404
+    response = render(
+        request,
+        f"election_pages/voting/{template}",
+        {"page": page, "election": election, "election_view": "participate", **context},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _session(request, election):
+    """This browser's live ballot session for the election, or None."""
+    if not request.user.is_authenticated:
+        return None
+    session_id = request.session.get(SESSION_KEY, {}).get(str(election.pk))
+    return selectors.ballot_session_for(session_id=session_id, member=request.user)
+
+
+def _forget(request, election, session) -> None:
+    sessions = dict(request.session.get(SESSION_KEY, {}))
+    sessions.pop(str(election.pk), None)
+    request.session[SESSION_KEY] = sessions
+    codes = dict(request.session.get(INBOUND_KEY, {}))
+    if session is not None:
+        codes.pop(str(session.pk), None)
+    request.session[INBOUND_KEY] = codes
+
+
+def _step_url(election, session) -> str:
+    if session.state == BallotSessionState.DRAFT:
+        return reverse("voting:ballot" if session.channel else "voting:channel", args=[election.pk])
+    return reverse("voting:review", args=[election.pk])
+
+
+def _fail(request, election, session, exc: VotingError):
+    """One defined outcome for every refusal, with its Persian message."""
+    if isinstance(exc, AlreadyVoted):
+        _forget(request, election, session)
+        return redirect("voting:done", election.pk)
+    if isinstance(exc, VotingNotOpen | SessionExpired):
+        if session is not None:
+            services.ballot_session_expire(session_id=session.pk)
+        _forget(request, election, session)
+    if isinstance(exc, SessionWrongStep) and session is not None:
+        messages.warning(request, str(exc))
+        return redirect(_step_url(election, session))
+    if isinstance(exc, NotAMember | SessionNotFound):
+        _forget(request, election, session)
+    messages.error(request, str(exc))
+    return redirect("voting:start", election.pk)
+
+
+def _need_session(request, election):
+    session = _session(request, election)
+    if session is None:
+        messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
+    return session
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def voting_login(request, election_id: int):
+    """V2 «ورود به سامانه انتخابات» (national code, password, captcha), open only in the
+    window (V1); M10 and M5 are checked before a ballot session opens."""
+    election = _election(election_id)
+    if not election_is_in_voting_window(election=election):
+        return _render(request, election, "closed.html", now=timezone.now())
+    session = _session(request, election)
+    if session is not None and session.is_live:
+        return redirect(_step_url(election, session))
+    form = VotingLoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["username"]
+        try:
+            rate_limit_hit(scope="voting_login", request=request, national_code=code)
+        except RateLimited as exc:
+            return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
+        user = authenticate(request, username=code, password=form.cleaned_data["password"])
+        if user is None:
+            form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
+        elif form.cleaned_data["password"] == user.national_code:  # M5, without a second hash
+            form.add_error(None, str(PasswordIsNationalCode().message))
+        else:
+            try:
+                session = services.ballot_session_start(election_id=election.pk, member=user)
+            except AlreadyVoted:
+                login(request, user)
+                return redirect("voting:done", election.pk)
+            except VotingNotOpen:
+                return _render(request, election, "closed.html", now=timezone.now())
+            except NotAMember as exc:
+                form.add_error(None, str(exc))
+            else:
+                login(request, user)
+                request.session[SESSION_KEY] = {
+                    **request.session.get(SESSION_KEY, {}),
+                    str(election.pk): str(session.pk),
+                }
+                return redirect(_step_url(election, session))
+    return _render(request, election, "login.html", form=form)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def voting_channel(request, election_id: int):
+    """V3 «انتخاب نوع دریافت کد تایید رای», with the seed's warning; unusable channels
+    are shown disabled with the reason."""
+    election = _election(election_id)
+    session = _need_session(request, election)
+    if session is None:
+        return redirect("voting:start", election.pk)
+    form = ChannelForm(request.POST or None, initial={"channel": session.channel or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ballot_channel_choose(
+                session_id=session.pk, member=request.user, channel=form.cleaned_data["channel"]
+            )
+        except VotingError as exc:
+            if isinstance(exc, VotingNotOpen | SessionExpired | AlreadyVoted | NotAMember | SessionNotFound):
+                return _fail(request, election, session, exc)
+            form.add_error("channel", str(exc))
+        else:
+            return redirect("voting:ballot", election.pk)
+    options = selectors.channel_options(member=request.user)
+    return _render(request, election, "channel.html", form=form, options=options, session=session)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def voting_ballot(request, election_id: int):
+    """V4 the ballot: checkboxes per position, its limit in the heading, «انتخاب»."""
+    election = _election(election_id)
+    session = _need_session(request, election)
+    if session is None:
+        return redirect("voting:start", election.pk)
+    if not session.channel:
+        return redirect("voting:channel", election.pk)
+    error = ""
+    chosen = {k: {int(i) for i in v} for k, v in (session.selections or {}).items()}
+    if request.method == "POST":
+        try:
+            session = services.ballot_select(
+                session_id=session.pk, member=request.user, selections=ballot_post_selections(request.POST)
+            )
+            if session.state == BallotSessionState.SELECTED:
+                shown = services.ballot_code_request(session_id=session.pk, member=request.user)
+                if shown:
+                    request.session[INBOUND_KEY] = {**request.session.get(INBOUND_KEY, {}), str(session.pk): shown}
+        except InvalidBallot as exc:
+            error = str(exc)
+        except OtpError as exc:
+            messages.error(request, str(exc))
+            return redirect("voting:review", election.pk)
+        except VotingError as exc:
+            return _fail(request, election, session, exc)
+        else:
+            return redirect("voting:review", election.pk)
+    positions = selectors.ballot_positions(election=election)
+    for position in positions:
+        position.chosen_ids = chosen.get(str(position.pk), set())
+    return _render(request, election, "ballot.html", positions=positions, error=error, session=session)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def voting_review(request, election_id: int):
+    """V5 review and V6 «ثبت رای»: the chosen candidates, how the code travels, the code."""
+    election = _election(election_id)
+    session = _need_session(request, election)
+    if session is None:
+        if request.method == "POST" and request.user.is_authenticated:
+            # A second click (or tab) after the vote: one outcome, the done page.
+            return redirect("voting:done", election.pk)
+        return redirect("voting:start", election.pk)
+    if session.state == BallotSessionState.CONFIRMED:
+        return redirect("voting:done", election.pk)
+    if session.state == BallotSessionState.DRAFT:
+        return redirect(_step_url(election, session))
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_limit_hit(scope="voting_confirm", request=request, national_code=request.user.username)
+        except RateLimited as exc:
+            return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
+        try:
+            receipt = services.ballot_confirm(
+                session_id=session.pk, member=request.user, code=form.cleaned_data["code"]
+            )
+        except OtpError as exc:
+            form.add_error("code", str(exc))
+        except VotingError as exc:
+            return _fail(request, election, session, exc)
+        else:
+            return _voted(request, election, session, receipt)
+    if not session.is_live:
+        return _fail(request, election, session, SessionExpired())
+    context = {
+        "form": form,
+        "session": session,
+        "summary": selectors.ballot_selection_summary(session=session),
+        "deliveries": otp_challenge_deliveries(member=request.user, purpose_ref=session.purpose_ref),
+        "inbound_code": request.session.get(INBOUND_KEY, {}).get(str(session.pk), ""),
+        "system_number": settings.SMS_SYSTEM_NUMBER,
+        "is_inbound": session.channel == ConfirmChannel.INBOUND_SMS,
+        "has_email": bool((request.user.email or "").strip()),
+    }
+    return _render(request, election, "review.html", **context)
+
+
+def _voted(request, election, session, receipt: str):
+    """After the seal: forget the session, keep the receipt only in this browser (a signed
+    cookie; the server stores nothing that links the voter to it), show the thanks."""
+    _forget(request, election, session)
+    response = redirect("voting:done", election.pk)
+    response.set_signed_cookie(
+        receipt_cookie_name(election.pk),
+        receipt,
+        salt=RECEIPT_SALT,
+        max_age=60 * 60 * 24 * 30,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+@never_cache
+@require_POST
+def voting_code_email(request, election_id: int):
+    """«دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
+    election = _election(election_id)
+    session = _need_session(request, election)
+    if session is None:
+        return redirect("voting:start", election.pk)
+    try:
+        services.ballot_code_switch_to_email(session_id=session.pk, member=request.user)
+    except OtpError as exc:
+        messages.error(request, str(exc))
+    except VotingError as exc:
+        return _fail(request, election, session, exc)
+    else:
+        messages.success(request, _("کد تایید به پست الکترونیک ثبت شده شما ارسال شد."))
+    return redirect("voting:review", election.pk)
+
+
+@never_cache
+@require_POST
+def voting_code_resend(request, election_id: int):
+    """Send the code again on the chosen channel (after the cooldown)."""
+    election = _election(election_id)
+    session = _need_session(request, election)
+    if session is None:
+        return redirect("voting:start", election.pk)
+    try:
+        shown = services.ballot_code_request(session_id=session.pk, member=request.user)
+    except OtpError as exc:
+        messages.error(request, str(exc))
+    except VotingError as exc:
+        return _fail(request, election, session, exc)
+    else:
+        if shown:
+            request.session[INBOUND_KEY] = {**request.session.get(INBOUND_KEY, {}), str(session.pk): shown}
+        messages.success(request, _("کد تایید دوباره ارسال شد."))
+    return redirect("voting:review", election.pk)
+
+
+@never_cache
+@require_GET
+def voting_status(request, election_id: int):
+    """Polled by the third channel's review page: has the SMS arrived?"""
+    election = _election(election_id)
+    session = _session(request, election)
+    if session is None:
+        return JsonResponse({"state": "none", "is_code_received": False})
+    is_open = election_is_in_voting_window(election=election)
+    return JsonResponse(
+        {
+            "state": session.state if is_open else "closed",
+            "is_code_received": bool(session.is_code_received and is_open),
+        }
+    )
+
+
+@never_cache
+@require_POST
+def voting_confirm_received(request, election_id: int):
+    """Third channel: the polling page seals the ballot once the SMS has arrived."""
+    election = _election(election_id)
+    session = _session(request, election)
+    if session is None:
+        return redirect("voting:done" if request.user.is_authenticated else "voting:start", election.pk)
+    try:
+        receipt = services.ballot_confirm_received(session_id=session.pk, member=request.user)
+    except VotingError as exc:
+        return _fail(request, election, session, exc)
+    return _voted(request, election, session, receipt)
+
+
+@never_cache
+@require_GET
+def voting_done(request, election_id: int):
+    """«با تشکر از توجه شما، رای شما با موفقیت ثبت شد.» with the receipt (from this
+    browser's cookie), or «already voted» for a later visit."""
+    election = _election(election_id)
+    receipt = request.get_signed_cookie(receipt_cookie_name(election.pk), default="", salt=RECEIPT_SALT)
+    has_voted = request.user.is_authenticated and selectors.member_has_voted(
+        election_id=election.pk, member=request.user
+    )
+    if not receipt and not has_voted:
+        return redirect("voting:start", election.pk)
+    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted)
+
+
+@never_cache
+@require_POST
+def voting_leave(request, election_id: int):
+    """«انصراف»: leave the ballot; its selections are erased at once."""
+    election = _election(election_id)
+    session = _session(request, election)
+    if session is not None:
+        services.ballot_abandon(session_id=session.pk, member=request.user)
+    _forget(request, election, session)
+    messages.info(request, _("از برگه رای خارج شدید؛ انتخاب‌های شما پاک شد."))
+    return redirect("voting:start", election.pk)

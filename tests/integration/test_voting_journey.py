@@ -1,0 +1,205 @@
+"""The voting journey through the Django client (V1–V6, M5, M10)."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
+from member_workflow.models import MembershipState
+from tests.conftest import captcha_answer
+from tests.factories import MemberFactory, MembershipFactory, election_page_for
+from tests.voting_helpers import mail_code, open_election_with_ballot, sms_code, voter_for
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Member2026pass"
+THANKS = "با تشکر از توجه شما، رای شما با موفقیت ثبت شد."
+
+
+@pytest.fixture
+def ballot(portal):
+    election, board, inspector, bc, ic = open_election_with_ballot()
+    election_page_for(election)
+    return election, board, inspector, bc, ic
+
+
+def _login(client, election, member, password=PASSWORD):
+    url = reverse("voting:start", args=[election.pk])
+    page = client.get(url)
+    key, answer = captcha_answer(page.content.decode())
+    return client.post(url, {"username": member.username, "password": password, "captcha_0": key, "captcha_1": answer})
+
+
+def _through_ballot(client, election, picks, channel="sms"):
+    client.post(reverse("voting:channel", args=[election.pk]), {"channel": channel})
+    data = {}
+    for position_id, ids in picks.items():
+        data[f"position_{position_id}"] = [str(i) for i in ids]
+    return client.post(reverse("voting:ballot", args=[election.pk]), data)
+
+
+def test_v2_v4_v5_v6_whole_journey_by_sms(client, ballot):
+    election, board, inspector, bc, ic = ballot
+    member = voter_for(election)
+    response = _login(client, election, member)
+    assert response.status_code == 302 and response["Location"].endswith("/channel/")
+    page = client.get(response["Location"]).content.decode()
+    assert "پیامک های تبلیغاتی" in page and "ارسال کد تایید از طریق پیامک به سامانه" in page
+    response = _through_ballot(client, election, {board.pk: [bc[0].pk, bc[1].pk], inspector.pk: [ic[0].pk]})
+    assert response.status_code == 302 and response["Location"].endswith("/review/")
+    page = client.get(response["Location"]).content.decode()
+    assert bc[0].full_name in page and ic[0].full_name in page and bc[2].full_name not in page
+    assert "ثبت رای" in page and "دریافت کد تایید از طریق پست الکترونیک" in page
+    response = client.post(reverse("voting:review", args=[election.pk]), {"code": sms_code()})
+    assert response.status_code == 302 and response["Location"].endswith("/done/")
+    done = client.get(response["Location"]).content.decode()
+    assert THANKS in done
+    receipt = SealedBallot.objects.get().receipt
+    assert receipt in done
+    # A second attempt after confirming: told so, never a second vote.
+    client.logout()
+    response = _login(client, election, member)
+    assert response["Location"].endswith("/done/")
+    page = client.get(response["Location"]).content.decode()
+    assert "قبلاً ثبت شده است" in page or THANKS in page
+    assert Participation.objects.count() == 1 and SealedBallot.objects.count() == 1
+
+
+def test_v4_ballot_heading_shows_the_limit(client, ballot):
+    election, *_ = ballot
+    _login(client, election, voter_for(election))
+    client.post(reverse("voting:channel", args=[election.pk]), {"channel": "email"})
+    page = client.get(reverse("voting:ballot", args=[election.pk])).content.decode()
+    assert "انتخاب هیات مدیره (حداکثر ۳ نفر)" in page
+    assert "انتخاب بازرس (۱ نفر)" in page
+    assert "انتخاب</button>" in page
+
+
+def test_v4_over_the_limit_is_refused_with_a_clear_error_and_nothing_changes(client, ballot):
+    election, board, _inspector, bc, _ic = ballot
+    _login(client, election, voter_for(election))
+    response = _through_ballot(client, election, {board.pk: [c.pk for c in bc]})
+    assert response.status_code == 200
+    assert "حداکثر ۳ نفر را می‌توانید انتخاب کنید" in response.content.decode()
+    session = BallotSession.objects.get()
+    assert session.state == BallotSessionState.DRAFT and not any(session.selections.values())
+
+
+def test_v4_tampered_post_is_refused(client, ballot):
+    election, *_ = ballot
+    _login(client, election, voter_for(election))
+    client.post(reverse("voting:channel", args=[election.pk]), {"channel": "email"})
+    response = client.post(reverse("voting:ballot", args=[election.pk]), {"position_abc": ["1"]})
+    assert response.status_code == 200 and "برگه رای معتبر نیست" in response.content.decode()
+
+
+def test_m10_unapproved_member_gets_the_seed_message(client, ballot):
+    election, *_ = ballot
+    member = MemberFactory()
+    MembershipFactory(member=member, association=election.association, state=MembershipState.PENDING)
+    response = _login(client, election, member)
+    assert response.status_code == 200
+    assert "شما عضو این انجمن نیستید" in response.content.decode()
+    assert not BallotSession.objects.exists()
+
+
+def test_m5_password_equal_to_national_code_is_refused(client, ballot):
+    election, *_ = ballot
+    member = voter_for(election)
+    member.set_password(member.username)
+    member.save()
+    response = _login(client, election, member, password=member.username)
+    assert response.status_code == 200 and "کلمه عبور شما برابر کد ملی است" in response.content.decode()
+    assert not BallotSession.objects.exists()
+
+
+def test_v1_outside_the_window_the_door_says_so(client, portal):
+    election, *_ = open_election_with_ballot(
+        voting_starts_at=timezone.now() - datetime.timedelta(hours=3),
+        voting_ends_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    election_page_for(election)
+    page = client.get(reverse("voting:start", args=[election.pk])).content.decode()
+    assert 'data-role="voting-closed"' in page and "به پایان رسیده است" in page
+
+
+def test_v3_unusable_channel_is_disabled_with_reason(client, ballot):
+    election, *_ = ballot
+    _login(client, election, voter_for(election, mobile=None))
+    page = client.get(reverse("voting:channel", args=[election.pk])).content.decode()
+    assert 'value="sms" data-role="channel-sms" disabled' in page
+    assert "شماره تلفن همراهی برای شما ثبت نشده است." in page
+    response = client.post(reverse("voting:channel", args=[election.pk]), {"channel": "sms"})
+    assert response.status_code == 200 and "در دسترس نیست" in response.content.decode()
+
+
+def test_v5_email_switch_and_v6_double_click_gives_one_vote(client, ballot):
+    election, board, _inspector, bc, _ic = ballot
+    _login(client, election, voter_for(election))
+    _through_ballot(client, election, {board.pk: [bc[0].pk]})
+    response = client.post(reverse("voting:code_email", args=[election.pk]))
+    assert response.status_code == 302
+    code = mail_code()
+    review = reverse("voting:review", args=[election.pk])
+    first = client.post(review, {"code": code})
+    second = client.post(review, {"code": code})  # the double click
+    assert first["Location"].endswith("/done/") and second["Location"].endswith("/done/")
+    assert Participation.objects.count() == 1 and SealedBallot.objects.count() == 1
+
+
+def test_v6_back_to_the_ballot_then_confirm_seals_the_new_choice(client, ballot):
+    election, board, inspector, bc, ic = ballot
+    _login(client, election, voter_for(election))
+    _through_ballot(client, election, {board.pk: [bc[0].pk]})
+    code = sms_code()
+    page = client.get(reverse("voting:ballot", args=[election.pk])).content.decode()
+    assert f'value="{bc[0].pk}" data-role="candidate" checked' in page
+    client.post(reverse("voting:ballot", args=[election.pk]), {f"position_{inspector.pk}": [str(ic[1].pk)]})
+    client.post(reverse("voting:review", args=[election.pk]), {"code": code})
+    assert SealedBallot.objects.get().choices == {str(board.pk): [], str(inspector.pk): [ic[1].pk]}
+
+
+def test_v5_third_channel_shows_code_and_number_and_the_page_seals_after_the_sms(client, ballot, settings):
+    """The code reaches the real webhook POST /sms/inbound/; another number is ignored."""
+    import re
+
+    from django.test import Client
+
+    from cms_site.common.digits import normalize_digits
+
+    settings.SMS_INBOUND_TOKEN = "test-inbound-token"
+    election, board, _inspector, bc, _ic = ballot
+    member = voter_for(election, mobile="09121119999")
+    _login(client, election, member)
+    _through_ballot(client, election, {board.pk: [bc[0].pk]}, channel="inbound_sms")
+    page = client.get(reverse("voting:review", args=[election.pk])).content.decode()
+    assert 'data-role="inbound-code"' in page and "data-poll-url" in page
+    number = re.search(r'data-role="system-number">([^<]+)<', page).group(1)
+    assert normalize_digits(number) == settings.SMS_SYSTEM_NUMBER
+    shown = normalize_digits(re.search(r'data-role="inbound-code">([^<]+)<', page).group(1))
+    status = reverse("voting:status", args=[election.pk])
+    assert client.get(status).json() == {"state": "code_sent", "is_code_received": False}
+
+    gateway = Client()
+    headers = {"X-Inbound-Token": "test-inbound-token"}
+
+    def deliver(sender):
+        return gateway.post("/sms/inbound/", {"from": sender, "message": shown}, headers=headers).json()
+
+    assert deliver("09120000001")["outcome"] == "no_match"
+    assert client.get(status).json()["is_code_received"] is False
+    assert deliver(member.mobile)["outcome"] == "accepted"
+    assert client.get(status).json()["is_code_received"] is True
+    response = client.post(reverse("voting:confirm_received", args=[election.pk]))
+    assert response["Location"].endswith("/done/")
+    assert THANKS in client.get(response["Location"]).content.decode()
+    assert Participation.objects.count() == 1
+
+
+def test_p5_participate_view_links_to_the_voting_login(client, ballot):
+    election, *_ = ballot
+    page = election.pages.first()
+    html = client.get(page.url + "participate/").content.decode()
+    assert reverse("voting:start", args=[election.pk]) in html

@@ -1,0 +1,123 @@
+"""V7 on PostgreSQL with real threads, each on its own database connection: one member,
+one vote, whatever arrives at the same moment."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection, transaction
+
+from election_pages.models import Election
+from election_pages.voting import services
+from election_pages.voting.errors import VotingError, VotingNotOpen
+from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
+from otp_delivery.exceptions import OtpError
+from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _in_threads(n, target):
+    """Run target(i) in n threads released together; return their outcomes."""
+    barrier = threading.Barrier(n)
+    outcomes = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait()
+            outcomes[i] = ("ok", target(i))
+        except (VotingError, OtpError) as exc:
+            outcomes[i] = ("refused", type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes[i] = ("crash", repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return outcomes
+
+
+def _ready_session(election, member, board, candidates, channel="sms"):
+    session = services.ballot_session_start(election_id=election.pk, member=member)
+    services.ballot_channel_choose(session_id=session.pk, member=member, channel=channel)
+    services.ballot_select(session_id=session.pk, member=member, selections={board.pk: [candidates[0].pk]})
+    shown = services.ballot_code_request(session_id=session.pk, member=member)
+    return session, shown
+
+
+def test_v7_fifty_concurrent_confirmations_of_one_ballot_give_exactly_one_vote():
+    election, board, _inspector, bc, _ic = open_election_with_ballot()
+    member = voter_for(election)
+    session, _ = _ready_session(election, member, board, bc)
+    code = sms_code()
+    outcomes = _in_threads(50, lambda i: services.ballot_confirm(session_id=session.pk, member=member, code=code))
+    assert not [o for o in outcomes if o[0] == "crash"], outcomes
+    assert [o[0] for o in outcomes].count("ok") == 1, outcomes
+    assert {o[1] for o in outcomes if o[0] == "refused"} <= {"AlreadyVoted", "OtpAlreadyUsed"}
+    assert Participation.objects.filter(election=election, member=member).count() == 1
+    assert SealedBallot.objects.filter(election=election).count() == 1
+
+
+def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
+    """Two live sessions (as two logins racing could make) confirmed at the same moment by
+    the third channel: the participation constraint lets exactly one through."""
+    election, board, _inspector, bc, _ic = open_election_with_ballot()
+    member = voter_for(election, mobile="09121230000")
+    first, first_code = _ready_session(election, member, board, bc, channel="inbound_sms")
+    second = BallotSession.objects.create(election=election, member=member, expires_at=first.expires_at)
+    services.ballot_channel_choose(session_id=second.pk, member=member, channel="inbound_sms")
+    services.ballot_select(session_id=second.pk, member=member, selections={board.pk: [bc[1].pk]})
+    second_code = services.ballot_code_request(session_id=second.pk, member=member)
+    for code in (first_code, second_code):
+        assert services.ballot_inbound_code_accept(sender_mobile=member.mobile, code=code) == "accepted"
+    sessions = [first, second]
+    outcomes = _in_threads(2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member))
+    assert not [o for o in outcomes if o[0] == "crash"], outcomes
+    assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
+    assert [o[1] for o in outcomes if o[0] == "refused"] == ["AlreadyVoted"]
+    assert Participation.objects.filter(election=election, member=member).count() == 1
+    assert SealedBallot.objects.filter(election=election).count() == 1
+    states = set(BallotSession.objects.filter(member=member).values_list("state", flat=True))
+    assert BallotSessionState.CONFIRMED in states
+
+
+def test_v1_confirmation_arriving_just_after_close_is_refused():
+    """The close holds the election row FOR UPDATE; the confirmation waits for it (its FOR
+    SHARE lock) and then sees the election closed."""
+    election, board, _inspector, bc, _ic = open_election_with_ballot()
+    member = voter_for(election)
+    session, _ = _ready_session(election, member, board, bc)
+    code = sms_code()
+    locked = threading.Event()
+    outcome = {}
+
+    def close():
+        try:
+            with transaction.atomic():
+                Election.objects.select_for_update().get(pk=election.pk)
+                locked.set()
+                time.sleep(1.0)
+                Election.objects.filter(pk=election.pk).update(state="closed")
+        finally:
+            connection.close()
+
+    def confirm():
+        locked.wait(10)
+        try:
+            outcome["receipt"] = services.ballot_confirm(session_id=session.pk, member=member, code=code)
+        except VotingNotOpen as exc:
+            outcome["refused"] = str(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close), threading.Thread(target=confirm)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert "refused" in outcome, outcome
+    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
