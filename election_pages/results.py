@@ -1,0 +1,211 @@
+"""Counting the sealed ballots (SPEC R1, R2): DB aggregation, the ballots = participations
+check, the tally per position, and the anonymous export anyone can recount.
+
+Counting happens in the database (JSON functions of PostgreSQL or SQLite), never as a
+Python loop over ballot rows, so a million ballots count in seconds (see bench/).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from member_workflow.selectors import association_approved_member_count
+
+from .models import Election
+from .selectors import election_ballot_positions
+from .tally import SeatAssignment, seats_assign
+from .voting.models import Participation, SealedBallot
+
+
+class TallyMismatchError(Exception):
+    """The sealed ballots and the participations differ: counting must not go on."""
+
+    def __init__(self, *, sealed: int, participations: int):
+        self.sealed, self.participations = sealed, participations
+        super().__init__(
+            f"sealed ballots ({sealed}) differ from participations ({participations}) by {sealed - participations}"
+        )
+
+
+_COUNT_SQL = {
+    "postgresql": """
+        SELECT p.key::bigint, c.value::bigint, COUNT(*)
+        FROM {table} b
+        CROSS JOIN LATERAL jsonb_each(b.choices) AS p
+        CROSS JOIN LATERAL jsonb_array_elements_text(p.value) AS c
+        WHERE b.election_id = %s
+        GROUP BY 1, 2
+    """,
+    "sqlite": """
+        SELECT CAST(p.key AS INTEGER), CAST(c.value AS INTEGER), COUNT(*)
+        FROM {table} b, json_each(b.choices) AS p, json_each(p.value) AS c
+        WHERE b.election_id = %s
+        GROUP BY 1, 2
+    """,
+}
+_BLANK_SQL = {
+    "postgresql": """
+        SELECT p.key::bigint, COUNT(*) FROM {table} b CROSS JOIN LATERAL jsonb_each(b.choices) AS p
+        WHERE b.election_id = %s AND jsonb_array_length(p.value) = 0 GROUP BY 1
+    """,
+    "sqlite": """
+        SELECT CAST(p.key AS INTEGER), COUNT(*) FROM {table} b, json_each(b.choices) AS p
+        WHERE b.election_id = %s AND json_array_length(p.value) = 0 GROUP BY 1
+    """,
+}
+
+
+def _run(sql_by_vendor: dict, election_id: int) -> list[tuple]:
+    sql = sql_by_vendor[connection.vendor].format(table=connection.ops.quote_name(SealedBallot._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [election_id])
+        return cursor.fetchall()
+
+
+def election_vote_counts(*, election_id: int) -> dict[int, dict[int, int]]:
+    """{position id: {candidate id: votes}} over the election's sealed ballots."""
+    counts: dict[int, dict[int, int]] = {}
+    for position_id, candidate_id, votes in _run(_COUNT_SQL, election_id):
+        counts.setdefault(position_id, {})[candidate_id] = votes
+    return counts
+
+
+def election_blank_counts(*, election_id: int) -> dict[int, int]:
+    """{position id: ballots that chose nobody for that position}."""
+    return dict(_run(_BLANK_SQL, election_id))
+
+
+def election_tally_check(*, election_id: int) -> int:
+    """The sealed ballots must equal the participations exactly; returns that number."""
+    sealed = SealedBallot.objects.filter(election_id=election_id).count()
+    participations = Participation.objects.filter(election_id=election_id).count()
+    if sealed != participations:
+        raise TallyMismatchError(sealed=sealed, participations=participations)
+    return sealed
+
+
+@dataclass(frozen=True)
+class CandidateResult:
+    id: int
+    name: str
+    election_code: str
+    votes: int
+    is_elected: bool
+    is_tied: bool
+
+
+@dataclass(frozen=True)
+class PositionResult:
+    id: int
+    name: str
+    seats: int
+    blank_ballots: int
+    candidates: tuple[CandidateResult, ...]
+    assignment: SeatAssignment
+
+
+@dataclass(frozen=True)
+class ElectionTally:
+    election_id: int
+    ballots: int
+    approved_members: int
+    positions: tuple[PositionResult, ...] = field(default=())
+
+    @property
+    def turnout_percent(self) -> float:
+        return round(100 * self.ballots / self.approved_members, 1) if self.approved_members else 0.0
+
+    @property
+    def has_ties(self) -> bool:
+        return any(position.assignment.has_tie for position in self.positions)
+
+
+def election_tally_compute(*, election_id: int) -> ElectionTally:
+    """Count, check and assign seats. Read-only and deterministic: the same ballots always
+    give the same tally. Raises TallyMismatchError when ballots ≠ participations."""
+    election = Election.objects.select_related("association").get(pk=election_id)
+    ballots = election_tally_check(election_id=election_id)
+    counts = election_vote_counts(election_id=election_id)
+    blanks = election_blank_counts(election_id=election_id)
+    positions = []
+    for position in election_ballot_positions(election=election):
+        votes = {
+            candidate.pk: counts.get(position.pk, {}).get(candidate.pk, 0) for candidate in position.ballot_candidates
+        }
+        assignment = seats_assign(votes=votes, seats=position.seats)
+        by_id = {candidate.pk: candidate for candidate in position.ballot_candidates}
+        candidates = tuple(
+            CandidateResult(
+                id=cid,
+                name=f"{by_id[cid].first_name} {by_id[cid].last_name}",
+                election_code=by_id[cid].election_code,
+                votes=count,
+                is_elected=cid in assignment.elected,
+                is_tied=cid in assignment.tied,
+            )
+            for cid, count in assignment.ranking
+        )
+        positions.append(
+            PositionResult(
+                id=position.pk,
+                name=position.name,
+                seats=position.seats,
+                blank_ballots=blanks.get(position.pk, 0),
+                candidates=candidates,
+                assignment=assignment,
+            )
+        )
+    return ElectionTally(
+        election_id=election_id,
+        ballots=ballots,
+        approved_members=association_approved_member_count(association=election.association),
+        positions=tuple(positions),
+    )
+
+
+def tally_totals(tally: ElectionTally) -> dict[str, dict[str, int]]:
+    """The totals in the published, comparable form: {position id: {candidate id: votes}}."""
+    return {
+        str(position.id): {str(candidate.id): candidate.votes for candidate in position.candidates}
+        for position in tally.positions
+    }
+
+
+def sealed_ballots_export(*, election_id: int) -> dict:
+    """The anonymous ballots (choices only) in a random order — ordered by their random
+    UUIDs — with the ballot structure, for anyone to recount (R2). No receipts, no ids."""
+    election = Election.objects.get(pk=election_id)
+    positions = [
+        {
+            "id": position.pk,
+            "name": position.name,
+            "seats": position.seats,
+            "candidates": [
+                {"id": c.pk, "name": f"{c.first_name} {c.last_name}", "election_code": c.election_code}
+                for c in position.ballot_candidates
+            ],
+        }
+        for position in election_ballot_positions(election=election)
+    ]
+    ballots = list(
+        SealedBallot.objects.filter(election_id=election_id).order_by("id").values_list("choices", flat=True)
+    )
+    return {"election": election_id, "positions": positions, "ballots": ballots}
+
+
+def recount_from_export(data: dict) -> dict[str, dict[str, int]]:
+    """Recompute every total from an exported file, independently of the database."""
+    totals = {
+        str(position["id"]): {str(candidate["id"]): 0 for candidate in position["candidates"]}
+        for position in data["positions"]
+    }
+    for number, ballot in enumerate(data["ballots"], start=1):
+        for position_id, chosen in ballot.items():
+            if position_id not in totals:
+                raise ValueError(f"ballot {number}: unknown position {position_id}")
+            for candidate_id in chosen:
+                key = str(candidate_id)
+                if key not in totals[position_id]:
+                    raise ValueError(f"ballot {number}: candidate {candidate_id} is not on position {position_id}")
+                totals[position_id][key] += 1
+    return totals

@@ -1,0 +1,115 @@
+"""SPEC R1, R2: counting sealed ballots cast through the real voting services, the
+ballots = participations check, the anonymous export and `manage.py recount`."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from election_pages.results import (
+    TallyMismatchError,
+    election_tally_compute,
+    recount_from_export,
+    sealed_ballots_export,
+    tally_totals,
+)
+from election_pages.voting import services
+from election_pages.voting.models import Participation, SealedBallot
+from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _vote(election, picks):
+    member = voter_for(election)
+    session = services.ballot_session_start(election_id=election.pk, member=member)
+    services.ballot_channel_choose(session_id=session.pk, member=member, channel="sms")
+    services.ballot_select(session_id=session.pk, member=member, selections=picks)
+    services.ballot_code_request(session_id=session.pk, member=member)
+    return services.ballot_confirm(session_id=session.pk, member=member, code=sms_code())
+
+
+@pytest.fixture
+def counted():
+    """Five voters on «هیات مدیره» (3 seats of 4) and «بازرس» (1 seat of 2), hand-counted:
+    board a=4, b=3, c=2, d=2 → a, b elected, c and d tie for the third seat;
+    inspector x=3, y=1, one blank → x elected."""
+    election, board, inspector, (a, b, c, d), (x, y) = open_election_with_ballot()
+    ballots = [
+        {board.pk: [a.pk, b.pk, c.pk], inspector.pk: [x.pk]},
+        {board.pk: [a.pk, b.pk, d.pk], inspector.pk: [x.pk]},
+        {board.pk: [a.pk, c.pk], inspector.pk: [y.pk]},
+        {board.pk: [a.pk, b.pk, d.pk], inspector.pk: []},
+        {board.pk: [], inspector.pk: [x.pk]},
+    ]
+    for picks in ballots:
+        _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
+    return election, board, inspector, (a, b, c, d), (x, y)
+
+
+def test_r1_tally_matches_the_hand_count_with_tie_and_blanks(counted):
+    election, board, inspector, (a, b, c, d), (x, y) = counted
+    tally = election_tally_compute(election_id=election.pk)
+    assert tally.ballots == 5
+    by_position = {p.id: p for p in tally.positions}
+    board_votes = {cand.id: cand.votes for cand in by_position[board.pk].candidates}
+    assert board_votes == {a.pk: 4, b.pk: 3, c.pk: 2, d.pk: 2}
+    assert set(by_position[board.pk].assignment.elected) == {a.pk, b.pk}
+    assert set(by_position[board.pk].assignment.tied) == {c.pk, d.pk}
+    assert by_position[board.pk].blank_ballots == 1
+    assert tally.has_ties
+    inspector_result = by_position[inspector.pk]
+    assert {cand.id: cand.votes for cand in inspector_result.candidates} == {x.pk: 3, y.pk: 1}
+    assert inspector_result.assignment.elected == (x.pk,)
+    assert inspector_result.blank_ballots == 1
+    assert tally.turnout_percent == 100.0  # every approved member voted
+
+
+def test_r1_rerunning_the_tally_gives_the_same_result(counted):
+    election = counted[0]
+    assert election_tally_compute(election_id=election.pk) == election_tally_compute(election_id=election.pk)
+
+
+def test_r1_ballots_must_equal_participations(counted):
+    election = counted[0]
+    SealedBallot.objects.filter(election=election).first().delete()
+    with pytest.raises(TallyMismatchError, match=r"sealed ballots \(4\) differ from participations \(5\)"):
+        election_tally_compute(election_id=election.pk)
+    Participation.objects.filter(election=election).first().delete()
+    assert election_tally_compute(election_id=election.pk).ballots == 4
+
+
+def test_r2_export_is_anonymous_and_recounts_to_the_official_totals(counted):
+    election = counted[0]
+    data = sealed_ballots_export(election_id=election.pk)
+    assert len(data["ballots"]) == 5
+    text = json.dumps(data)
+    for receipt in SealedBallot.objects.values_list("receipt", flat=True):
+        assert receipt not in text
+    assert recount_from_export(json.loads(text)) == tally_totals(election_tally_compute(election_id=election.pk))
+
+
+def test_r2_recount_command_verdicts(counted, tmp_path, capsys):
+    election, board, *_ = counted
+    path = tmp_path / "ballots.json"
+    data = sealed_ballots_export(election_id=election.pk)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    call_command("recount", str(path))
+    assert "VERDICT: every total matches" in capsys.readouterr().out
+
+    # Tamper: move one board vote from one candidate to another.
+    tampered = json.loads(path.read_text(encoding="utf-8"))
+    ballot = next(b for b in tampered["ballots"] if b[str(board.pk)])
+    candidates = [c["id"] for c in tampered["positions"][0]["candidates"]]
+    ballot[str(board.pk)] = [next(c for c in candidates if c not in ballot[str(board.pk)])] + ballot[str(board.pk)][1:]
+    path.write_text(json.dumps(tampered), encoding="utf-8")
+    with pytest.raises(CommandError, match="does NOT match"):
+        call_command("recount", str(path))
+
+
+def test_r2_recount_rejects_a_malformed_file(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("recount", str(path))
