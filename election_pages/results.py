@@ -7,11 +7,14 @@ Python loop over ballot rows, so a million ballots count in seconds (see bench/)
 
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
+from cms_site.audit.models import AuditHead
+from cms_site.audit.services import audit_record
 from member_workflow.selectors import association_approved_member_count
 
-from .models import Election
+from .models import Election, ElectionResult, ElectionState
 from .selectors import election_ballot_positions
 from .tally import SeatAssignment, seats_assign
 from .voting.models import Participation, SealedBallot
@@ -209,3 +212,58 @@ def recount_from_export(data: dict) -> dict[str, dict[str, int]]:
                     raise ValueError(f"ballot {number}: candidate {candidate_id} is not on position {position_id}")
                 totals[position_id][key] += 1
     return totals
+
+
+def _positions_json(tally: ElectionTally) -> dict:
+    return {
+        str(position.id): {
+            "name": position.name,
+            "seats": position.seats,
+            "blank": position.blank_ballots,
+            "tied_seats": position.assignment.seats_in_tie,
+            "candidates": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "election_code": c.election_code,
+                    "votes": c.votes,
+                    "is_elected": c.is_elected,
+                    "is_tied": c.is_tied,
+                }
+                for c in position.candidates
+            ],
+        }
+        for position in tally.positions
+    }
+
+
+@transaction.atomic
+def election_tally(*, election_id: int, actor) -> ElectionResult:
+    """Count a closed election, store the result and move it to `tallied` (R1, A3).
+    Idempotent: an election already tallied returns its stored result unchanged."""
+    from .services import election_transition
+
+    election = Election.objects.select_for_update().get(pk=election_id)
+    if election.state in (ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED):
+        return election.result
+    tally = election_tally_compute(election_id=election_id)  # refuses when ballots != participations
+    head = AuditHead.objects.filter(pk=1).values_list("entry_hash", flat=True).first() or ""
+    result, _ = ElectionResult.objects.update_or_create(
+        election=election,
+        defaults={
+            "tallied_at": timezone.now(),
+            "ballots": tally.ballots,
+            "approved_members": tally.approved_members,
+            "positions": _positions_json(tally),
+            "has_ties": tally.has_ties,
+            "audit_head_hash": head,
+        },
+    )
+    election_transition(election_id=election_id, transition="tally", actor=actor)
+    audit_record(
+        actor=actor,
+        action="election.result_stored",
+        target=election,
+        payload={"election_id": election_id, "ballots": tally.ballots, "has_ties": tally.has_ties},
+    )
+    return result

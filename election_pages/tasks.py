@@ -9,3 +9,14 @@ def elections_schedule_run_task() -> dict:
     from .services import elections_schedule_run
 
     return elections_schedule_run()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def election_tally_task(election_id: int, actor_id: int | None) -> None:
+    """Count a closed election and store its result (R1). Idempotent like the service."""
+    from django.contrib.auth import get_user_model
+
+    from .results import election_tally
+
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    election_tally(election_id=election_id, actor=actor)

@@ -113,3 +113,39 @@ def test_r2_recount_rejects_a_malformed_file(tmp_path):
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("recount", str(path))
+
+
+def test_r1_tally_service_stores_the_result_and_is_idempotent(counted):
+    from election_pages.models import Election, ElectionState
+    from election_pages.results import election_tally
+    from election_pages.services import election_transition
+    from election_pages.tasks import election_tally_task
+    from tests.factories import StaffFactory
+
+    election = counted[0]
+    staff = StaffFactory()
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    election_tally_task.apply(args=[election.pk, staff.pk])
+    election.refresh_from_db()
+    assert election.state == ElectionState.TALLIED
+    result = election.result
+    assert result.ballots == 5 and result.has_ties
+    board = next(p for p in result.positions.values() if p["name"] == "هیات مدیره")
+    assert sorted(c["votes"] for c in board["candidates"]) == [2, 2, 3, 4]
+    assert board["blank"] == 1 and board["tied_seats"] == 1
+    assert len(result.audit_head_hash) == 64
+    again = election_tally(election_id=election.pk, actor=staff)
+    assert again.pk == result.pk and again.tallied_at == result.tallied_at
+    assert Election.objects.get(pk=election.pk).state == ElectionState.TALLIED
+
+
+def test_r1_tally_refuses_an_open_election(counted):
+    from election_pages.results import election_tally
+    from election_pages.services import ElectionTransitionError
+    from tests.factories import StaffFactory
+
+    with pytest.raises(ElectionTransitionError):
+        election_tally(election_id=counted[0].pk, actor=StaffFactory())
+    from election_pages.models import ElectionResult
+
+    assert not ElectionResult.objects.filter(election=counted[0]).exists()
