@@ -37,6 +37,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("member_workflow.urls")),
     path("voting/", include("election_pages.voting.urls")),
+    path("", include("election_pages.result_urls")),
     path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

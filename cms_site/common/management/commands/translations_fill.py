@@ -31,7 +31,11 @@ class Command(BaseCommand):
                 entry.msgstr = pairs[entry.msgid]
         catalogue.metadata["Language"] = "en"
         catalogue.save()
-        missing = [entry.msgid for entry in catalogue if not entry.msgstr and not entry.obsolete]
+        missing = [
+            entry.msgid
+            for entry in catalogue
+            if not (entry.msgstr or any(entry.msgstr_plural.values())) and not entry.obsolete
+        ]
         for msgid in missing:
             self.stdout.write(f"untranslated: {msgid}")
         self.stdout.write(f"{len(missing)} untranslated entries")

@@ -1,0 +1,90 @@
+"""Public results, receipts board and downloads (SPEC R1, R2, R3 summary).
+
+Visible to everyone once results are published; staff see them from the tally on, so
+they can review before release. Thin views: selectors do the reads.
+"""
+
+import csv
+
+from django import forms
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from cms_site.common.captcha import CaptchaFormMixin
+from cms_site.common.digits import normalize_digits
+
+from .models import Election, ElectionState
+from .result_selectors import election_audit_summary, receipt_is_counted, result_for_display
+from .results import sealed_ballots_export
+
+PUBLIC_STATES = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
+STAFF_STATES = (ElectionState.TALLIED, *PUBLIC_STATES)
+
+
+def _visible_election(request, election_id: int) -> Election:
+    election = get_object_or_404(Election.objects.select_related("association"), pk=election_id)
+    allowed = STAFF_STATES if request.user.is_authenticated and request.user.is_staff else PUBLIC_STATES
+    if election.state not in allowed or not hasattr(election, "result"):
+        raise Http404
+    return election
+
+
+class ReceiptCheckForm(CaptchaFormMixin, forms.Form):
+    receipt = forms.CharField(label=_("کد رهگیری"), max_length=30)
+
+    def clean_receipt(self):
+        return normalize_digits(self.cleaned_data["receipt"]).strip().upper().replace(" ", "")
+
+
+def election_results(request, election_id: int):
+    election = _visible_election(request, election_id)
+    return render(
+        request,
+        "election_pages/results/election_results.html",
+        {
+            "election": election,
+            "result": result_for_display(result=election.result),
+            "is_preview": election.state == ElectionState.TALLIED,
+            "audit": election_audit_summary(election=election),
+        },
+    )
+
+
+def election_receipts(request, election_id: int):
+    election = _visible_election(request, election_id)
+    outcome = None
+    form = ReceiptCheckForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = receipt_is_counted(election=election, receipt=form.cleaned_data["receipt"])
+    return render(
+        request,
+        "election_pages/results/election_receipts.html",
+        {"election": election, "form": form, "outcome": outcome},
+    )
+
+
+def election_receipts_download(request, election_id: int):
+    election = _visible_election(request, election_id)
+    receipts = sorted(election.sealed_ballots.values_list("receipt", flat=True))
+    response = HttpResponse("\n".join(receipts) + "\n", content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-receipts.txt"'
+    return response
+
+
+def election_ballots_download(request, election_id: int, fmt: str):
+    if fmt not in ("json", "csv"):
+        raise Http404
+    election = _visible_election(request, election_id)
+    data = sealed_ballots_export(election_id=election.pk)
+    if fmt == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.writer(response)
+        writer.writerow(["position_id", "candidate_ids"])
+        for number, ballot in enumerate(data["ballots"], start=1):
+            for position_id, chosen in sorted(ballot.items()):
+                writer.writerow([f"{number}:{position_id}", " ".join(str(c) for c in chosen)])
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-ballots.{fmt}"'
+    return response

@@ -1,0 +1,90 @@
+"""SPEC R1/R2/R3/P6: the results page (charts and numbers), the receipts board, the
+downloads; staff see results after the tally, everyone after publication."""
+
+import json
+
+import pytest
+
+from election_pages.results import election_tally
+from election_pages.services import election_transition
+from election_pages.voting.models import SealedBallot
+from tests.conftest import captcha_answer
+from tests.factories import MemberFactory, StaffFactory
+from tests.integration.test_tally import _vote
+from tests.voting_helpers import open_election_with_ballot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tallied():
+    election, board, inspector, (a, b, c, d), (x, y) = open_election_with_ballot()
+    for picks in (
+        {board.pk: [a.pk, b.pk], inspector.pk: [x.pk]},
+        {board.pk: [a.pk], inspector.pk: [y.pk]},
+        {board.pk: [a.pk, c.pk], inspector.pk: [x.pk]},
+    ):
+        _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
+    staff = StaffFactory()
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    election_tally(election_id=election.pk, actor=staff)
+    return election, staff
+
+
+def _publish(election, staff):
+    election_transition(election_id=election.pk, transition="publish_results", actor=staff)
+
+
+def test_r1_staff_review_results_before_release_public_cannot(client, tallied):
+    election, staff = tallied
+    url = f"/results/{election.pk}/"
+    assert client.get(url).status_code == 404
+    client.force_login(MemberFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(staff)
+    html = client.get(url).content.decode()
+    assert 'data-role="results-preview"' in html
+
+
+def test_r1_published_results_show_elected_votes_turnout_and_charts(client, tallied):
+    election, staff = tallied
+    _publish(election, staff)
+    html = client.get(f"/results/{election.pk}/").content.decode()
+    assert 'data-role="results-preview"' not in html
+    assert "منتخبان" in html
+    assert html.count('class="chart__bar"') >= 7  # turnout + one bar per candidate
+    assert 'data-role="votes">۳ ' in html  # the top board candidate, in Persian digits
+    assert "۳ رای از ۳ عضو تأیید شده (۱۰۰٫۰٪)" in html or "۳ رای از ۳ عضو تأیید شده" in html
+    english = client.get(f"/en/results/{election.pk}/").content.decode()
+    assert 'dir="ltr"' in english and "Turnout" in english
+
+
+def test_r2_receipt_board_says_counted_or_not(client, tallied):
+    election, staff = tallied
+    _publish(election, staff)
+    url = f"/results/{election.pk}/receipts/"
+    receipt = SealedBallot.objects.filter(election=election).values_list("receipt", flat=True).first()
+    for code, marker in ((receipt.lower(), "receipt-counted"), ("ZZZZ-ZZZZ-ZZZZ", "receipt-missing")):
+        key, answer = captcha_answer(client.get(url).content.decode())
+        html = client.post(url, {"receipt": code, "captcha_0": key, "captcha_1": answer}).content.decode()
+        assert f'data-role="{marker}"' in html, code
+
+
+def test_r2_downloads_hold_receipts_and_anonymous_ballots_only(client, tallied):
+    election, staff = tallied
+    _publish(election, staff)
+    receipts = client.get(f"/results/{election.pk}/receipts.txt").content.decode().split()
+    assert sorted(receipts) == sorted(SealedBallot.objects.values_list("receipt", flat=True))
+    data = json.loads(client.get(f"/results/{election.pk}/ballots.json").content)
+    assert len(data["ballots"]) == 3 and not set(json.dumps(data).split('"')) & set(receipts)
+    csv_text = client.get(f"/results/{election.pk}/ballots.csv").content.decode()
+    assert csv_text.startswith("position_id,candidate_ids")
+    assert client.get(f"/results/{election.pk}/ballots.xml").status_code == 404
+
+
+def test_r3_public_audit_summary_lists_transitions_and_head_hash(client, tallied):
+    election, staff = tallied
+    _publish(election, staff)
+    html = client.get(f"/results/{election.pk}/").content.decode()
+    assert "election.force_close" in html and "election.tally" in html
+    assert election.result.audit_head_hash in html
