@@ -203,3 +203,16 @@ def test_p5_participate_view_links_to_the_voting_login(client, ballot):
     page = election.pages.first()
     html = client.get(page.url + "participate/").content.decode()
     assert reverse("voting:start", args=[election.pk]) in html
+
+
+def test_voting_pages_in_english(client, ballot):
+    """The journey under /en/ (the English page tree), left to right."""
+    from election_pages.models import ElectionPage
+
+    election, *_ = ballot
+    fa_page = ElectionPage.objects.get(election=election)
+    from wagtail.models import Locale
+
+    fa_page.copy_for_translation(Locale.objects.get(language_code="en"), copy_parents=False).save_revision().publish()
+    html = client.get("/en" + reverse("voting:start", args=[election.pk]).removeprefix("/en")).content.decode()
+    assert 'dir="ltr"' in html and "Sign in to the election system" in html

@@ -1,0 +1,40 @@
+"""R1/R2 in Chromium: a voter reads the published results on a phone and checks a receipt."""
+
+import pytest
+
+from election_pages.results import election_tally
+from election_pages.services import election_transition
+from election_pages.voting.models import SealedBallot
+from tests.factories import StaffFactory
+from tests.integration.test_tally import _vote
+from tests.voting_helpers import open_election_with_ballot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_r1_r2_results_and_receipt_on_a_phone(phone, live_server, portal, screenshot):
+    from captcha.models import CaptchaStore
+
+    election, board, inspector, (a, b, c, d), (x, y) = open_election_with_ballot()
+    for picks in ({board.pk: [a.pk, b.pk], inspector.pk: [x.pk]}, {board.pk: [a.pk], inspector.pk: [y.pk]}):
+        _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
+    staff = StaffFactory()
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    election_tally(election_id=election.pk, actor=staff)
+    election_transition(election_id=election.pk, transition="publish_results", actor=staff)
+
+    phone.goto(f"{live_server.url}/results/{election.pk}/")
+    assert phone.locator("html").get_attribute("dir") == "rtl"
+    assert phone.locator("[data-role=turnout]").is_visible()
+    overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    screenshot(phone, "results-phone")
+
+    phone.get_by_role("link", name="بررسی کد رهگیری رای").click()
+    receipt = SealedBallot.objects.filter(election=election).values_list("receipt", flat=True).first()
+    key = phone.locator("input[name=captcha_0]").get_attribute("value")
+    phone.fill("input[name=receipt]", receipt)
+    phone.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
+    phone.get_by_role("button", name="بررسی").click()
+    assert phone.locator("[data-role=receipt-counted]").is_visible()
+    screenshot(phone, "receipt-phone")
