@@ -213,3 +213,12 @@ def test_a1_candidate_drafts_are_not_public_until_published(staff_client, portal
     candidate.latest_revision.publish()
     cache.clear()
     assert "پیش‌نویسی" in client.get("/upcoming-elections/a1/candidates/").content.decode()
+
+
+def test_a1_admin_listings_render(staff_client, portal):
+    election, _, candidate = _open_election()
+    index = staff_client.get(reverse("elections:index"))
+    assert index.status_code == 200 and election.title in index.content.decode()
+    listing = staff_client.get(reverse(Candidate.snippet_viewset.get_url_name("list")))
+    assert listing.status_code == 200 and candidate.last_name in listing.content.decode()
+    assert staff_client.get(reverse("elections:add")).status_code == 200
