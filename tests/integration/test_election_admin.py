@@ -222,3 +222,22 @@ def test_a1_admin_listings_render(staff_client, portal):
     listing = staff_client.get(reverse(Candidate.snippet_viewset.get_url_name("list")))
     assert listing.status_code == 200 and candidate.last_name in listing.content.decode()
     assert staff_client.get(reverse("elections:add")).status_code == 200
+
+
+def test_a1_editors_create_and_edit_election_pages_in_the_page_editor(staff_client, portal):
+    from election_pages.models import ElectionIndexPage, ElectionPage
+
+    index = ElectionIndexPage.objects.get(locale__language_code="fa")
+    add = reverse("wagtailadmin_pages:add", args=["election_pages", "electionpage", index.pk])
+    assert staff_client.get(add).status_code == 200
+    election = ElectionFactory(state=ElectionState.DRAFT)
+    page = election_page_for(election, slug="editor")
+    from django.test import Client
+
+    assert Client().get("/upcoming-elections/editor/").status_code == 404  # drafts are never public
+    edit = staff_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
+    assert edit.status_code == 200
+    # The editor previews the draft election's page.
+    preview = staff_client.get(reverse("wagtailadmin_pages:view_draft", args=[page.pk]))
+    assert preview.status_code == 200
+    assert ElectionPage.objects.get(pk=page.pk).election == election
