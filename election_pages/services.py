@@ -8,6 +8,7 @@ after commit.
 
 import logging
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -102,6 +103,8 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     source = election.state
     getattr(election, transition)(by=actor, reason=reason)
     election.save()
+    if transition == "open":
+        _candidate_moderation_cancel(election=election, actor=actor)
     audit_record(
         actor=actor,
         action=f"election.{transition}",
@@ -110,6 +113,25 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     )
     transaction.on_commit(election_cache_invalidate)
     return election
+
+
+def _candidate_moderation_cancel(*, election: Election, actor) -> None:
+    """The lock (A3): a candidate change submitted for moderation before voting opened must
+    not be approved into the ballot afterwards, so its workflow is cancelled at opening."""
+    from wagtail.models import WorkflowState
+
+    from .models import Candidate
+
+    candidate_ids = [
+        str(pk) for pk in Candidate.objects.filter(position__election=election).values_list("pk", flat=True)
+    ]
+    if not candidate_ids:
+        return
+    states = WorkflowState.objects.active().filter(
+        base_content_type=ContentType.objects.get_for_model(Candidate), object_id__in=candidate_ids
+    )
+    for state in states:
+        state.cancel(user=actor)
 
 
 def election_announce(*, election_id: int, actor) -> Election:

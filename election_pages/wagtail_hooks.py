@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -68,14 +69,7 @@ class ElectionViewSet(ModelViewSet):
     ]
     list_filter = ["state", "association"]
     search_fields = ["title"]
-    form_fields = ["title", "association", "voting_starts_at", "voting_ends_at"]
-    exclude_form_fields = ["state"]
-
-    def get_form_class(self, for_update=False):
-        from wagtail.admin.panels import ObjectList
-
-        panel = ObjectList(Election.panels, base_form_class=ElectionAdminForm).bind_to_model(Election)
-        return panel.get_form_class()
+    edit_handler = ObjectList(Election.panels, base_form_class=ElectionAdminForm)
 
 
 election_viewset = ElectionViewSet("elections")
@@ -95,7 +89,7 @@ def election_transition_view(request, pk: int, name: str):
     transition = offered[name]
     needs_reason = bool(transition.custom.get("needs_reason"))
     inspect_url = reverse(election_viewset.get_url_name("inspect"), args=[election.pk])
-    form = ElectionTransitionForm(request.POST or None, needs_reason=needs_reason)
+    form = ElectionTransitionForm(request.POST if request.method == "POST" else None, needs_reason=needs_reason)
     if request.method == "POST" and form.is_valid():
         try:
             election_transition(
@@ -134,7 +128,7 @@ class CandidateViewSet(SnippetViewSet):
     menu_label = _("نامزدها")
     menu_order = 210
     add_to_admin_menu = True
-    base_form_class = CandidateAdminForm
+    edit_handler = ObjectList(Candidate.panels, base_form_class=CandidateAdminForm)
     list_display = ["full_name", "election_code", "position", UpdatedAtColumn()]
     list_filter = ["position__election", "live"]
     search_fields = ["first_name", "last_name", "election_code"]

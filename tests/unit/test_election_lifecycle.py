@@ -284,3 +284,34 @@ def test_a3_beat_runs_the_scheduler_every_minute():
     elections_schedule_run_task.apply()
     due.refresh_from_db()
     assert due.state == ElectionState.OPEN
+
+
+def test_a1_a3_opening_cancels_pending_candidate_moderation():
+    """A1 moderation works for candidates; a change submitted before opening cannot be
+    approved into the ballot after it (the A3 lock)."""
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
+
+    from election_pages.models import Candidate
+
+    moderators = Group.objects.create(name="ناظران انتخابات")
+    workflow = Workflow.objects.create(name="بازبینی نامزدها")
+    task = GroupApprovalTask.objects.create(name="تأیید ناظر")
+    task.groups.set([moderators])
+    WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    WorkflowContentType.objects.create(workflow=workflow, content_type=ContentType.objects.get_for_model(Candidate))
+
+    staff = StaffFactory()
+    election = _ready_to_open()
+    candidate = election.positions.get(name="بازرس").candidates.get()
+    candidate.first_name = "نام تازه"
+    candidate.save_revision(user=staff)
+    assert candidate.get_workflow() == workflow
+    workflow.start(candidate, staff)
+    assert WorkflowState.objects.active().count() == 1
+
+    services.election_open(election_id=election.pk, actor=staff)
+    assert WorkflowState.objects.active().count() == 0
+    candidate.refresh_from_db()
+    assert candidate.first_name == "علی"  # the live ballot entry did not change

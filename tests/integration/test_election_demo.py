@@ -1,0 +1,86 @@
+"""The demo (issue 4): one election in each interesting state, built through the services,
+idempotent, and replacing the old «به زودی» placeholder pages."""
+
+import pytest
+from django.core.management import call_command
+from wagtail.models import Locale
+
+from election_pages.demo import demo_elections_build, portal_pages_build
+from election_pages.demo_content import COMING_SOON
+from election_pages.models import (
+    Candidate,
+    Election,
+    ElectionHistoryPage,
+    ElectionIndexPage,
+    ElectionState,
+    HomePage,
+    StandardPage,
+)
+from election_pages.selectors import election_is_in_voting_window
+from member_workflow.demo import demo_staff_build
+from member_workflow.selectors import association_approved_member_count
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a3_demo_builds_draft_announced_open_and_past_elections(portal):
+    built = demo_elections_build(staff=demo_staff_build())
+    states = {key: election.state for key, election in built.items()}
+    assert states == {
+        "draft": ElectionState.DRAFT,
+        "announced": ElectionState.ANNOUNCED,
+        "open": ElectionState.OPEN,
+        "past": ElectionState.CLOSED,
+    }
+    open_election = built["open"]
+    assert open_election.association.slug == "medical-informatics"
+    assert election_is_in_voting_window(election=open_election)
+    assert (open_election.voting_ends_at - open_election.voting_starts_at).days == 7
+    positions = list(open_election.positions.order_by("sort_order"))
+    assert [(p.name, p.selection_limit, p.seats) for p in positions] == [("هیات مدیره", 3, 3), ("بازرس", 1, 1)]
+    candidates = Candidate.objects.filter(position__election=open_election, live=True)
+    assert candidates.count() == 8
+    for candidate in candidates:
+        assert candidate.photo and candidate.resume and candidate.programme
+        with candidate.resume.file.open("rb") as pdf:
+            assert pdf.read(4) == b"%PDF"
+    assert association_approved_member_count(association=open_election.association) >= 3
+    # Both languages have a page for each election.
+    assert open_election.pages.filter(live=True).count() == 2
+
+
+def test_a3_demo_is_idempotent(portal):
+    staff = demo_staff_build()
+    demo_elections_build(staff=staff)
+    demo_elections_build(staff=staff)
+    assert Election.objects.count() == 4
+    assert Candidate.objects.count() == 8 + 3 * 4
+
+
+def test_p3_p6_demo_replaces_old_placeholder_pages_and_keeps_the_menus(portal):
+    fa = Locale.objects.get(language_code="fa")
+    home = HomePage.objects.get(locale=fa)
+    # Rebuild the state an older demo left: «به زودی» StandardPages at these slugs.
+    for model, slug in ((ElectionIndexPage, "upcoming-elections"), (ElectionHistoryPage, "election-history")):
+        page = model.objects.get(locale=fa, slug=slug)
+        for translation in page.get_translations():
+            translation.delete()
+        page.delete()
+        placeholder = StandardPage(
+            title=slug, slug=slug, locale=fa, body=[("paragraph", f"<p>{COMING_SOON['fa']}</p>")]
+        )
+        home.add_child(instance=placeholder)
+        placeholder.save_revision().publish()
+    portal_pages_build()
+    index = ElectionIndexPage.objects.get(locale=fa, slug="upcoming-elections")
+    assert ElectionHistoryPage.objects.filter(locale=fa, slug="election-history").exists()
+    home = HomePage.objects.get(locale=fa)
+    assert home.participate_page_id == index.pk
+    assert index.pk in set(home.election_menu_items.values_list("link_page_id", flat=True))
+    assert index.get_translation_or_none(Locale.objects.get(language_code="en")) is not None
+
+
+def test_demo_command_prints_the_demo_voters(portal, capsys):
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "DemoVoter2026" in out and "Demo elections" in out

@@ -1,0 +1,81 @@
+"""A3 on PostgreSQL: the beat task run on several workers at once opens (and closes) each
+election exactly once — the services lock the row and re-check the state."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from cms_site.audit.models import AuditEntry
+from election_pages.models import Election, ElectionState
+from election_pages.services import elections_schedule_run
+from tests.factories import AssociationFactory, CandidateFactory, ElectionFactory, PositionFactory, approved_member
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+WORKERS = 6
+
+
+def _run_concurrently(target):
+    barrier = threading.Barrier(WORKERS)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait(timeout=10)
+            target()
+        except Exception as error:  # noqa: BLE001 - reported to the test below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+def _ready(**fields):
+    association = AssociationFactory()
+    approved_member(association)
+    election = ElectionFactory(association=association, state=ElectionState.ANNOUNCED, **fields)
+    CandidateFactory(position=PositionFactory(election=election))
+    return election
+
+
+def test_a3_concurrent_beat_runs_open_each_election_once():
+    now = timezone.now()
+    elections = [
+        _ready(voting_starts_at=now - datetime.timedelta(minutes=1), voting_ends_at=now + datetime.timedelta(hours=1))
+        for _ in range(3)
+    ]
+    _run_concurrently(elections_schedule_run)
+    states = set(Election.objects.filter(pk__in=[e.pk for e in elections]).values_list("state", flat=True))
+    assert states == {ElectionState.OPEN}
+    assert AuditEntry.objects.filter(action="election.open").count() == 3
+
+
+def test_a3_concurrent_beat_runs_close_each_election_once():
+    now = timezone.now()
+    election = ElectionFactory(
+        state=ElectionState.OPEN,
+        voting_starts_at=now - datetime.timedelta(hours=2),
+        voting_ends_at=now - datetime.timedelta(seconds=30),
+    )
+    _run_concurrently(elections_schedule_run)
+    election.refresh_from_db()
+    assert election.state == ElectionState.CLOSED
+    assert AuditEntry.objects.filter(action="election.close").count() == 1
+
+
+def test_a3_concurrent_beat_run_and_chain_stays_valid():
+    from cms_site.audit.selectors import audit_chain_verify
+
+    now = timezone.now()
+    _ready(voting_starts_at=now - datetime.timedelta(minutes=1), voting_ends_at=now + datetime.timedelta(hours=1))
+    _run_concurrently(elections_schedule_run)
+    assert audit_chain_verify().is_intact
