@@ -38,6 +38,17 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(bar, red=True, bold=True)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in Persian, whatever language an earlier request activated."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the demo portal pages once into the test database; every test's rollback

@@ -1,8 +1,7 @@
 """/healthz reports the database, the cache and the broker; non-200 when one is down."""
 
 import pytest
-
-from cms_site.celery import app as celery_app
+from celery import Celery
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +23,11 @@ def test_healthz_reports_a_dead_cache(client, settings):
 
 
 def test_healthz_reports_a_dead_broker(client, monkeypatch):
+    """A real Celery app pointed at a port where nothing listens; the portal's own app,
+    its connection pools and its environment are left untouched."""
     dead = "redis://127.0.0.1:1/0"
-    # Celery prefers the CELERY_BROKER_URL environment variable over its configuration.
-    monkeypatch.setenv("CELERY_BROKER_URL", dead)
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = dead
-    try:
-        response = client.get("/healthz")
-    finally:
-        celery_app.conf.broker_url = previous
+    monkeypatch.setenv("CELERY_BROKER_URL", dead)  # Celery prefers the environment variable
+    monkeypatch.setattr("cms_site.celery.app", Celery("healthz-dead-broker", broker=dead, set_as_current=False))
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "down"
