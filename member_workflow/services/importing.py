@@ -22,12 +22,13 @@ membership.
 
 import csv
 import io
+import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,7 +152,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _validate(line: int, data: dict) -> _Row | RowError:
+def _validate(line: int, data: dict, labels: dict) -> _Row | RowError:
     messages = []
     code = normalize_national_code(data["national_code"])
     # Spreadsheets drop leading zeros of numeric cells.
@@ -174,7 +175,7 @@ def _validate(line: int, data: dict) -> _Row | RowError:
         email = ""
         messages.append(_("پست الکترونیک: %(error)s") % {"error": exc.messages[0]})
     names = {}
-    for key, label in (("first_name", _("نام")), ("last_name", _("نام خانوادگی"))):
+    for key, label in labels.items():
         value = data[key]
         if not value:
             messages.append(_("%(field)s خالی است.") % {"field": label})
@@ -202,8 +203,9 @@ def members_import(
     valid: list[_Row] = []
     seen_codes: dict[str, int] = {}
     seen_mobiles: dict[str, int] = {}
+    labels = {"first_name": _("نام"), "last_name": _("نام خانوادگی")}
     for line, data in rows:
-        result = _validate(line, data)
+        result = _validate(line, data, labels)
         if isinstance(result, RowError):
             report.errors.append(result)
             continue
@@ -245,6 +247,24 @@ def members_import(
     return report
 
 
+def _insert(model, field_names: list[str], rows: list[tuple]) -> None:
+    """Insert plain rows into `model`'s table: PostgreSQL's COPY when available (an order
+    of magnitude faster than INSERTs for 100,000 rows), bulk_create elsewhere. Rows are
+    already validated and complete; no model logic runs on them."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    if connection.vendor == "postgresql":
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        table = connection.ops.quote_name(model._meta.db_table)
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    attnames = [f.attname for f in fields]
+    model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=1000)
+
+
 def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport, actor) -> None:
     codes = [row.national_code for row in chunk]
     mobiles = [row.mobile for row in chunk]
@@ -278,43 +298,33 @@ def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport,
                     RowError(line=row.line, messages=[_("این شماره تلفن همراه برای عضو دیگری ثبت شده است.")])
                 )
                 continue
-            new_members.append(
-                Member(
-                    username=row.national_code,
-                    first_name=row.first_name,
-                    last_name=row.last_name,
-                    mobile=row.mobile,
-                    email=row.email,
-                    password=make_password(None),  # random, unusable, never revealed (M3)
-                    date_joined=timezone.now(),
-                )
-            )
-        created = Member.objects.bulk_create(new_members, batch_size=1000)
-        created_ids = [member.pk for member in created]
-        if created_ids and created_ids[0] is None:  # backends without RETURNING
-            created_ids = list(
-                Member.objects.filter(username__in=[m.username for m in new_members]).values_list("pk", flat=True)
-            )
+            new_members.append(row)
         now = timezone.now()
-        MemberCredential.objects.bulk_create(
+        _insert(
+            Member,
+            ["username", "first_name", "last_name", "mobile", "email", "password", "date_joined"]
+            + ["is_superuser", "is_staff", "is_active"],
             [
-                MemberCredential(member_id=pk, state=PasswordState.RANDOM_UNREVEALED, state_changed_at=now)
-                for pk in created_ids
+                # The password is what make_password(None) stores, without its slow
+                # per-character loop: a random value no password matches (M3).
+                (r.national_code, r.first_name, r.last_name, r.mobile, r.email)
+                + (UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30), now, False, False, True)
+                for r in new_members
             ],
-            batch_size=1000,
         )
-        Membership.objects.bulk_create(
-            [
-                Membership(
-                    member_id=pk,
-                    association=association,
-                    state=state,
-                    state_changed_at=now,
-                    state_changed_by=actor,
-                )
-                for pk in created_ids + membership_member_ids
-            ],
-            batch_size=1000,
+        created_ids = list(
+            Member.objects.filter(username__in=[r.national_code for r in new_members]).values_list("pk", flat=True)
+        )
+        _insert(
+            MemberCredential,
+            ["member", "state", "state_changed_at", "reset_code_digest"],
+            [(pk, PasswordState.RANDOM_UNREVEALED, now, "") for pk in created_ids],
+        )
+        actor_id = actor.pk if actor is not None else None
+        _insert(
+            Membership,
+            ["member", "association", "state", "created_at", "state_changed_at", "state_changed_by"],
+            [(pk, association.pk, state, now, now, actor_id) for pk in created_ids + membership_member_ids],
         )
         report.created += len(created_ids)
         report.memberships_added += len(created_ids) + len(membership_member_ids)
