@@ -239,3 +239,16 @@ def test_m3_import_members_command_with_progress(tmp_path, capsys):
     assert "created 30 members" in out.out and "1 rows with errors" in out.out and "line 32" in out.out
     assert "30/30" in out.err
     assert Membership.objects.filter(association=association, state=MembershipState.APPROVED).count() == 30
+
+
+def test_a2_listing_queries_do_not_grow_with_the_number_of_rows(
+    client, two_associations, django_assert_max_num_queries
+):
+    t = two_associations
+    client.force_login(t["admin_a"])
+    client.get("/admin/members/")
+    for _ in range(30):
+        MembershipFactory(association=t["a"])
+    with django_assert_max_num_queries(25):
+        response = client.get("/admin/members/")
+    assert response.content.decode().count("data-membership=") == 31
