@@ -20,3 +20,100 @@ def demo_staff_build():
             last_name="سامانه",
         )
     return staff
+
+
+# --- Associations, their admins and members in every membership and password state.
+# National codes are valid (check digit); every demo login is listed in README.
+DEMO_ASSOCIATIONS = [
+    ("medical-informatics", "انجمن علمی انفورماتیک پزشکی ایران"),
+    ("pediatrics", "انجمن علمی پزشکان کودکان ایران"),
+]
+DEMO_MEMBER_PASSWORD = "Member2026Demo"  # noqa: S105 - demo login, listed in README
+DEMO_ADMINS = {
+    # slug: (national code, first name, last name, mobile, email, password)
+    "medical-informatics": ("0499370899", "نسرین", "مرادی", "09120000101", "admin.mi@example.org", "AdminInfo2026"),
+    "pediatrics": ("2271185327", "حمید", "کاظمی", "09120000102", "admin.peds@example.org", "AdminPeds2026"),
+}
+# (national code, first, last, mobile, email, how) — `how` names the state it ends in.
+DEMO_MEMBERS = [
+    ("1234567891", "مریم", "احمدی", "09120000201", "maryam@example.org", "approved"),
+    ("0079876544", "علی", "رضایی", "09120000202", "ali@example.org", "pending"),
+    ("3761148917", "زهرا", "حسینی", "09120000203", "zahra@example.org", "rejected"),
+    ("0010350829", "رضا", "محمدی", "09120000204", "reza@example.org", "suspended"),
+    ("0013542419", "سارا", "کریمی", "09120000205", "sara@example.org", "left"),
+    ("0016070070", "محمد", "جعفری", "09120000206", "mohammad@example.org", "random_unrevealed"),
+    ("0016721373", "فاطمه", "نوری", "09120000207", "fatemeh@example.org", "random_sent"),
+    ("0017485721", "حسین", "صادقی", "09120000208", "hossein@example.org", "sms_reset_pending"),
+    ("0018262368", "لیلا", "یوسفی", "09120000209", "leila@example.org", "reset_to_national_code"),
+]
+
+
+def demo_members_build() -> dict:
+    """The two agreed associations, an admin for each and members in every membership and
+    password state, built through the product's services. Idempotent: a national code
+    that exists is left alone."""
+    from .models import Association, Member
+    from .services import memberships, passwords, registration
+    from .services.admins import association_admin_grant
+
+    associations = {}
+    for slug, name in DEMO_ASSOCIATIONS:
+        associations[slug], _ = Association.objects.get_or_create(slug=slug, defaults={"name": name})
+    admins = {}
+    for slug, (code, first, last, mobile, email, password) in DEMO_ADMINS.items():
+        admin = Member.objects.filter(username=code).first()
+        if admin is None:
+            admin = registration.member_register(
+                national_code=code,
+                first_name=first,
+                last_name=last,
+                mobile=mobile,
+                email=email,
+                password=password,
+                associations=[],
+            )
+        association_admin_grant(association=associations[slug], member=admin, actor=None)
+        admins[slug] = admin
+
+    informatics, pediatrics = associations["medical-informatics"], associations["pediatrics"]
+    admin = admins["medical-informatics"]
+    for code, first, last, mobile, email, how in DEMO_MEMBERS:
+        if Member.objects.filter(username=code).exists():
+            continue
+        if how in ("random_unrevealed", "random_sent"):
+            membership = registration.member_add_by_admin(
+                actor=admin,
+                association=informatics,
+                national_code=code,
+                first_name=first,
+                last_name=last,
+                mobile=mobile,
+                email=email,
+            )
+            if how == "random_sent":
+                # Writes the new password to the dev outbox (var/outbox), never to the screen.
+                passwords.password_random_send(member_id=membership.member_id)
+            continue
+        member = registration.member_register(
+            national_code=code,
+            first_name=first,
+            last_name=last,
+            mobile=mobile,
+            email=email,
+            password=DEMO_MEMBER_PASSWORD,
+            associations=[informatics, pediatrics] if how == "approved" else [informatics],
+        )
+        membership = member.memberships.get(association=informatics)
+        if how in ("approved", "suspended", "left", "sms_reset_pending", "reset_to_national_code"):
+            memberships.membership_approve(membership_id=membership.pk, actor=admin)
+        if how == "rejected":
+            memberships.membership_reject(membership_id=membership.pk, actor=admin)
+        if how == "suspended":
+            memberships.membership_suspend(membership_id=membership.pk, actor=admin)
+        if how == "left":
+            memberships.membership_leave(membership_id=membership.pk, actor=admin)
+        if how in ("sms_reset_pending", "reset_to_national_code"):
+            code_shown = passwords.password_sms_reset_request(national_code=code)
+            if how == "reset_to_national_code":
+                passwords.password_sms_reset_confirm(sender_mobile=mobile, code=code_shown)
+    return associations

@@ -4,7 +4,13 @@ from django.core.management.base import BaseCommand
 
 from election_pages.demo import demo_elections_build, demo_voter_national_codes, portal_pages_build
 from election_pages.demo_content import DEMO_VOTER_PASSWORD
-from member_workflow.demo import DEMO_STAFF_NATIONAL_CODE, DEMO_STAFF_PASSWORD, demo_staff_build
+from member_workflow.demo import (
+    DEMO_ADMINS,
+    DEMO_STAFF_NATIONAL_CODE,
+    DEMO_STAFF_PASSWORD,
+    demo_members_build,
+    demo_staff_build,
+)
 
 
 class Command(BaseCommand):
@@ -13,14 +19,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         home = portal_pages_build()
         staff = demo_staff_build()
+        demo_members_build()
         elections = demo_elections_build(staff=staff)
         self.stdout.write(self.style.SUCCESS(f"Demo portal ready: home page «{home.title}»."))
         self.stdout.write(
             f"Editor/superuser: national code {DEMO_STAFF_NATIONAL_CODE}, password {DEMO_STAFF_PASSWORD} (/admin/)"
         )
+        for slug, (code, *_rest, password) in DEMO_ADMINS.items():
+            self.stdout.write(f"Association admin ({slug}): national code {code}, password {password} (/admin/members/)")
         states = ", ".join(f"{key}: {election.get_state_display()}" for key, election in elections.items())
         self.stdout.write(f"Demo elections — {states}.")
         self.stdout.write(
             f"Demo voters (approved members): national codes {', '.join(demo_voter_national_codes())}, "
             f"password {DEMO_VOTER_PASSWORD}"
         )
+        self.stdout.write("More demo members: see README («Members and associations»).")
