@@ -136,7 +136,9 @@ class Challenge(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"{self.purpose_ref} ({self.get_state_display()})"
 
-    @transition(field=state, source=ChallengeState.ACTIVE, target=ChallengeState.VERIFIED, custom={"label": _("تایید کد")})
+    @transition(
+        field=state, source=ChallengeState.ACTIVE, target=ChallengeState.VERIFIED, custom={"label": _("تایید کد")}
+    )
     def verify(self):
         self.state_changed_at = timezone.now()
 

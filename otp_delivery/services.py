@@ -14,7 +14,6 @@ Internal (Celery tasks and the provider webhook call these): `delivery_send`,
 import logging
 import smtplib
 from datetime import timedelta
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +21,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from cms_site.audit.services import audit_record
 from cms_site.common.digits import normalize_digits
@@ -172,6 +172,7 @@ def _enqueue_fallback(delivery_id: int, *, countdown: float = 0) -> None:
 # ------------------------------------------------------------------ public: messages
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 @transaction.atomic
 def message_queue(
     *, channel: str, recipient: str, text: str, subject: str = "", member=None, action: str = "message.queue"
@@ -188,6 +189,7 @@ def message_queue(
 # -------------------------------------------------------------- public: challenges
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 @transaction.atomic
 def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
     """Send a new one-time code for `purpose_ref` on `channel` ("sms" or "email").
@@ -262,6 +264,7 @@ def otp_challenge_switch_to_email(*, member, purpose_ref: str) -> Challenge:
     return otp_challenge_issue(member=member, purpose_ref=purpose_ref, channel=Channel.EMAIL)
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def otp_challenge_verify(*, member, purpose_ref: str, token: str) -> Challenge:
     """Check a code typed by the member for `purpose_ref`. On success the challenge is
     `verified` (committed) and the code is spent; the caller then consumes it inside its
@@ -380,6 +383,13 @@ def _backoff(attempts: int) -> float:
     return min(settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), 300)
 
 
+def _stable_message_id(delivery: Delivery) -> str:
+    """The same Message-ID on every attempt, so a resend after a worker crash (SMTP has no
+    idempotency key) is recognised as the same message by mail clients."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<delivery-{delivery.pk}.{int(delivery.created_at.timestamp())}@{domain}>"
+
+
 def _classify_email_error(exc: Exception) -> bool:
     """True when an email error is worth retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -389,6 +399,7 @@ def _classify_email_error(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPException | OSError)
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def delivery_send(*, delivery_id: int) -> None:
     """Send one queued message, at most once to the gateway and never lost.
 
@@ -430,7 +441,7 @@ def delivery_send(*, delivery_id: int) -> None:
                     )
                 )
         else:
-            message_id = make_msgid(idstring=f"delivery-{delivery.pk}")
+            message_id = _stable_message_id(delivery)
             EmailMessage(
                 subject=delivery.subject,
                 body=text,
@@ -506,6 +517,7 @@ def delivery_report_apply(*, provider_message_id: str, delivery: str, provider_s
     return record
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def otp_fallback_check(*, delivery_id: int) -> Delivery | None:
     """If a code SMS is not confirmed delivered (it failed, or no report came within
     OTP_SMS_FALLBACK_SECONDS), send a fresh code for the same challenge by email, once.

@@ -27,7 +27,7 @@ def voter(mobile: str = "09121234567", **fields):
 
 def run_deliveries() -> None:
     """What a worker does: send every queued message once, ignoring retry requests."""
-    for pk in Delivery.objects.filter(state=DeliveryState.PENDING).values_list("pk", flat=True):
+    for pk in Delivery.objects.filter(state=DeliveryState.PENDING).order_by("pk").values_list("pk", flat=True):
         try:
             delivery_send(delivery_id=pk)
         except DeliveryRetry:
