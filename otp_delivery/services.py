@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -124,8 +124,20 @@ def _lockout_until(member):
     return locked.state_changed_at + timedelta(seconds=settings.OTP_LOCKOUT_SECONDS)
 
 
-def _otp_text(*, code: str, channel: str) -> tuple[str, str]:
+def _message_language(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _otp_text(*, code: str, channel: str, language: str) -> tuple[str, str]:
     """(subject, body) of a code message. The body is sealed before it touches the database."""
+    with translation.override(language):
+        return _otp_text_active(code=code, channel=channel)
+
+
+def _otp_text_active(*, code: str, channel: str) -> tuple[str, str]:
     minutes = settings.OTP_CODE_VALIDITY_SECONDS // 60
     site = settings.WAGTAIL_SITE_NAME
     if channel == Channel.SMS:
@@ -191,8 +203,9 @@ def message_queue(
 
 @sensitive_variables()  # error reports never show a code or a message text
 @transaction.atomic
-def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
-    """Send a new one-time code for `purpose_ref` on `channel` ("sms" or "email").
+def otp_challenge_issue(*, member, purpose_ref: str, channel: str, language: str | None = None) -> Challenge:
+    """Send a new one-time code for `purpose_ref` on `channel` ("sms" or "email"), worded
+    in `language` (default: the active language, i.e. the voter's page).
 
     Reuses the member's active challenge for the same purpose (a resend: the previous
     code on that channel stops working); a challenge for another purpose is superseded,
@@ -223,7 +236,11 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
 
     if challenge is None:
         challenge = Challenge.objects.create(
-            member=member, purpose_ref=purpose_ref, channel=channel, failed_attempts=carried_failures
+            member=member,
+            purpose_ref=purpose_ref,
+            channel=channel,
+            failed_attempts=carried_failures,
+            language=_message_language(language),
         )
     if challenge.codes_issued >= settings.OTP_MAX_CODES_PER_CHALLENGE:
         raise OtpTooManyCodes()
@@ -234,8 +251,9 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
     code = device.code_generate(challenge_id=challenge.pk)
     challenge.codes_issued += 1
     challenge.channel = channel
-    challenge.save(update_fields=["codes_issued", "channel"])
-    subject, text = _otp_text(code=code, channel=channel)
+    challenge.language = _message_language(language)
+    challenge.save(update_fields=["codes_issued", "channel", "language"])
+    subject, text = _otp_text(code=code, channel=channel, language=challenge.language)
     recipient = device.number if channel == Channel.SMS else device.email
     delivery = _delivery_create(
         channel=channel,
@@ -258,10 +276,10 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
     return challenge
 
 
-def otp_challenge_switch_to_email(*, member, purpose_ref: str) -> Challenge:
+def otp_challenge_switch_to_email(*, member, purpose_ref: str, language: str | None = None) -> Challenge:
     """«دریافت کد تایید از طریق پست الکترونیک»: send a code by email at once. A code
     already sent by SMS for the same purpose keeps working until it expires."""
-    return otp_challenge_issue(member=member, purpose_ref=purpose_ref, channel=Channel.EMAIL)
+    return otp_challenge_issue(member=member, purpose_ref=purpose_ref, channel=Channel.EMAIL, language=language)
 
 
 @sensitive_variables()  # error reports never show a code or a message text
@@ -568,7 +586,7 @@ def _fallback_send(*, delivery_id: int) -> Delivery | None:
     code = device.code_generate(challenge_id=challenge.pk)
     challenge.codes_issued += 1
     challenge.save(update_fields=["codes_issued"])
-    subject, text = _otp_text(code=code, channel=Channel.EMAIL)
+    subject, text = _otp_text(code=code, channel=Channel.EMAIL, language=challenge.language)
     fallback = _delivery_create(
         channel=Channel.EMAIL,
         kind=DeliveryKind.OTP_FALLBACK,

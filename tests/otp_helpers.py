@@ -58,3 +58,14 @@ class Clock:
 
     def __exit__(self, *exc):
         self._patch.stop()
+
+
+def enqueue_nothing(monkeypatch) -> list:
+    """For tests whose transactions really commit: keep the on-commit task sends off the
+    broker (the test runs the deliveries itself) and return what would have been sent."""
+    from otp_delivery import tasks
+
+    sent: list = []
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda *a, **k: sent.append(("send", a)))
+    monkeypatch.setattr(tasks.otp_fallback_check_task, "apply_async", lambda *a, **k: sent.append(("fallback", a)))
+    return sent

@@ -1,6 +1,8 @@
 """The DEBUG-only page /dev/outbox/ shows the latest SMS and emails of the dev backends,
 in Persian, right to left; without DEBUG it does not exist."""
 
+import re
+
 import pytest
 from django.core import mail
 
@@ -22,8 +24,8 @@ def dev_outboxes(settings, tmp_path):
 def test_outbox_page_shows_latest_sms_and_email_in_debug(client, settings, dev_outboxes):
     settings.DEBUG = True
     member = voter()
-    otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms")
-    otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="email")
+    otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms", language="fa")
+    otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="email", language="fa")
     message_queue(channel="sms", recipient="09350000000", text="پیام دوم")
     run_deliveries()
     response = client.get("/dev/outbox/")
@@ -32,6 +34,18 @@ def test_outbox_page_shows_latest_sms_and_email_in_debug(client, settings, dev_o
     assert 'dir="rtl"' in html and "صندوق پیام‌های آزمایشی" in html
     assert "09121234567" in html and "کد تایید رای شما" in html
     assert member.email in html and "کد تایید رای —" in html
+    # The UTF-8 body is decoded, not shown as escapes.
+    assert "یک بار به کار می‌رود" in html and "\\u06" not in html
+    # Dates in Jalali, Tehran time, the same clock for SMS and email.
+    sms_time = re.search(
+        r'data-role="sms">\s*<div class="dev-outbox__meta">[^<]*<bdi[^>]*>[^<]*</bdi> · ([^<]+)</div>', html
+    )
+    mail_time = re.search(
+        r'data-role="email">\s*<div class="dev-outbox__meta">[^<]*<bdi[^>]*>[^<]*</bdi> · ([^<]+)</div>', html
+    )
+    assert sms_time and mail_time and "۱۴۰" in sms_time.group(1)
+    # Same date and hour: the email's "-0000" Date header is read as UTC, not local time.
+    assert sms_time.group(1).rsplit(":", 1)[0] == mail_time.group(1).rsplit(":", 1)[0]
     # Newest first.
     assert html.index("09350000000") < html.index("09121234567")
     assert html.count('data-role="sms"') == 2 and html.count('data-role="email"') == 1

@@ -126,3 +126,14 @@ def test_v5_sweep_finds_due_sms_and_requeues_lost_sends(settings, monkeypatch):
         clock.advance(seconds=settings.OTP_SMS_FALLBACK_SECONDS)
         delivery_sweep()
         assert ("fallback", record.pk) in queued
+
+
+def test_v5_fallback_email_speaks_the_language_of_the_request(monkeypatch):
+    monkeypatch.setattr(sms, "get_sms_backend", DownGateway)
+    member = voter()
+    otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms", language="en")
+    run_deliveries()
+    otp_fallback_check(delivery_id=sms_record().pk)
+    run_deliveries()
+    assert mail.outbox[0].subject.startswith("Voting confirmation code")
+    assert "works once" in mail.outbox[0].body
