@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -27,7 +28,7 @@ from cms_site.audit.services import audit_record
 from cms_site.common.digits import normalize_digits
 
 from . import sms
-from .crypto import seal, unseal
+from .crypto import SealError, seal, unseal
 from .exceptions import (
     OtpAlreadyUsed,
     OtpChannelUnavailable,
@@ -233,6 +234,10 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str, language: str
         other.supersede()
         other.save()
         audit_record(actor=member, action="otp.supersede", target=other, payload={"purpose_ref": other.purpose_ref})
+        # Its codes die with it (they could not verify for another challenge anyway).
+        for stale in _live_devices(member):
+            stale.token = None
+            stale.save(update_fields=["token"])
 
     if challenge is None:
         challenge = Challenge.objects.create(
@@ -443,8 +448,13 @@ def delivery_send(*, delivery_id: int) -> None:
         if delivery.attempts > settings.DELIVERY_MAX_ATTEMPTS:
             _delivery_fail(delivery, error="too many attempts")
             return
+        try:
+            text = unseal(delivery.sealed_body)
+        except SealError:
+            # SECRET_KEY changed since it was queued: retrying cannot help.
+            _delivery_fail(delivery, error="sealed body cannot be opened")
+            return
         delivery.save()
-        text = unseal(delivery.sealed_body)
 
     error, is_transient, receipt = "", False, None
     try:
@@ -610,12 +620,15 @@ def delivery_sweep() -> dict:
     `sending` lease that ran out) and run the email fallback for code SMS with no
     delivery confirmation. Every step is idempotent."""
     now = timezone.now()
-    stale_pending = now - timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
-    stale_sending = now - timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
+    lease = timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
+    stale_sending = now - lease
+    # Never tried and waiting longer than a lease, or waiting for a retry longer than the
+    # longest back-off: the task message was lost.
+    lost = Q(attempts=0, created_at__lt=now - lease) | Q(
+        attempts__gt=0, state_changed_at__lt=now - lease - timedelta(seconds=_backoff(99))
+    )
     requeued = list(
-        Delivery.objects.filter(state=DeliveryState.PENDING, created_at__lt=stale_pending).values_list("pk", flat=True)[
-            :500
-        ]
+        Delivery.objects.filter(lost, state=DeliveryState.PENDING).values_list("pk", flat=True)[:500]
     ) + list(
         Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale_sending).values_list("pk", flat=True)[
             :500

@@ -208,3 +208,31 @@ def test_backoff_is_capped():
     from otp_delivery.services import _backoff
 
     assert _backoff(1) == 5 and _backoff(2) == 10 and _backoff(20) == 300
+
+
+def test_unreadable_sealed_body_fails_instead_of_retrying_forever(settings):
+    delivery = queued_sms()
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and "cannot be opened" in delivery.last_error
+    assert sms.outbox == []
+
+
+def test_sweep_leaves_a_retry_in_its_backoff_alone(backend, settings, monkeypatch):
+    from otp_delivery import tasks
+    from otp_delivery.services import delivery_sweep
+
+    queued = []
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", queued.append)
+    backend(FlakyBackend(1))
+    delivery = queued_sms()
+    with Clock() as clock:
+        with pytest.raises(DeliveryRetry):
+            delivery_send(delivery_id=delivery.pk)
+        clock.advance(seconds=settings.DELIVERY_SEND_LEASE_SECONDS + 10)
+        delivery_sweep()
+        assert queued == []  # released a moment ago: its own retry is scheduled
+        clock.advance(seconds=400)
+        delivery_sweep()
+        assert queued == [delivery.pk]  # the retry never came: the message was lost

@@ -286,3 +286,11 @@ def test_r3_no_code_in_the_database_or_audit(no_backoff):
         assert action in actions
     for entry in AuditEntry.objects.all():
         assert code not in str(entry.payload) and wrong(code) not in str(entry.payload)
+
+
+def test_v6_superseded_challenge_leaves_no_live_code(clock):
+    member = voter()
+    otp_challenge_issue(member=member, purpose_ref="ballot:A", channel="sms")
+    otp_challenge_issue(member=member, purpose_ref="ballot:B", channel="email")
+    assert SmsDevice.objects.get(user=member).token is None
+    assert EmailDevice.objects.get(user=member).token
