@@ -115,6 +115,8 @@ class Challenge(ConcurrentTransitionMixin, models.Model):
     )
     purpose_ref = models.CharField(_("موضوع"), max_length=100)
     channel = models.CharField(_("آخرین روش ارسال"), max_length=10, choices=Channel.choices)
+    # The language of the page that asked for the code; the fallback email uses it too.
+    language = models.CharField(_("زبان"), max_length=10, default="fa")
     state = FSMField(
         _("وضعیت"), max_length=20, choices=ChallengeState.choices, default=ChallengeState.ACTIVE, protected=True
     )

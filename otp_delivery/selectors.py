@@ -1,8 +1,10 @@
 """Reads of the delivery layer: what a page may show about a code's messages, and the
 development outbox."""
 
+import datetime
 import email
 import email.policy
+import email.utils
 import json
 from collections import deque
 from dataclasses import dataclass
@@ -32,7 +34,7 @@ def otp_challenge_deliveries(*, member, purpose_ref: str) -> list[Delivery]:
 class OutboxSms:
     to: str
     text: str
-    sent_at: str
+    sent_at: datetime.datetime | None
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,24 @@ class OutboxEmail:
     to: str
     subject: str
     body: str
-    date: str
+    date: datetime.datetime | None
     file_name: str
+
+
+def _iso_date(value) -> datetime.datetime | None:
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _mail_date(value) -> datetime.datetime | None:
+    try:
+        parsed = email.utils.parsedate_to_datetime(str(value))
+    except (TypeError, ValueError):
+        return None
+    # Django writes UTC as "-0000" ("zone unknown"), which parses naive.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
 
 
 def dev_outbox_sms(*, limit: int = 20) -> list[OutboxSms]:
@@ -57,8 +75,23 @@ def dev_outbox_sms(*, limit: int = 20) -> list[OutboxSms]:
             data = json.loads(line)
         except ValueError:
             continue
-        messages.append(OutboxSms(to=data.get("to", ""), text=data.get("text", ""), sent_at=data.get("sent_at", "")))
+        messages.append(
+            OutboxSms(to=data.get("to", ""), text=data.get("text", ""), sent_at=_iso_date(data.get("sent_at")))
+        )
     return messages
+
+
+def _parse_mail(raw: bytes) -> tuple[email.message.EmailMessage, str]:
+    """Headers through the email package; an 8-bit body straight from its bytes (the
+    package would turn its UTF-8 into escapes), encoded or multipart bodies decoded."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    charset = message.get_content_charset() or "utf-8"
+    encoding = str(message.get("Content-Transfer-Encoding", "7bit")).lower()
+    if not message.is_multipart() and encoding in ("7bit", "8bit"):
+        return message, raw.partition(b"\n\n")[2].decode(charset, errors="replace")
+    part = message.get_body(preferencelist=("plain", "html")) or message
+    payload = part.get_payload(decode=True) or b""
+    return message, payload.decode(part.get_content_charset() or "utf-8", errors="replace")
 
 
 def dev_outbox_emails(*, limit: int = 20) -> list[OutboxEmail]:
@@ -70,22 +103,15 @@ def dev_outbox_emails(*, limit: int = 20) -> list[OutboxEmail]:
     files = sorted(folder.glob("*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
     emails: list[OutboxEmail] = []
     for path in files:
-        chunks = [
-            chunk for chunk in path.read_text(encoding="utf-8", errors="replace").split("-" * 79) if chunk.strip()
-        ]
+        chunks = [chunk for chunk in path.read_bytes().split(b"-" * 79) if chunk.strip()]
         for chunk in reversed(chunks):
-            message = email.message_from_string(chunk.strip("\n"), policy=email.policy.default)
-            part = message.get_body(preferencelist=("plain", "html")) if message.is_multipart() else message
-            try:
-                body = part.get_content() if part is not None else ""
-            except (KeyError, LookupError):
-                body = part.get_payload() if part is not None else ""
+            message, body = _parse_mail(chunk.strip(b"\n"))
             emails.append(
                 OutboxEmail(
                     to=str(message.get("To", "")),
                     subject=str(message.get("Subject", "")),
                     body=body,
-                    date=str(message.get("Date", "")),
+                    date=_mail_date(message.get("Date")),
                     file_name=path.name,
                 )
             )

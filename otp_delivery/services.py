@@ -14,20 +14,21 @@ Internal (Celery tasks and the provider webhook call these): `delivery_send`,
 import logging
 import smtplib
 from datetime import timedelta
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from cms_site.audit.services import audit_record
 from cms_site.common.digits import normalize_digits
 
 from . import sms
-from .crypto import seal, unseal
+from .crypto import SealError, seal, unseal
 from .exceptions import (
     OtpAlreadyUsed,
     OtpChannelUnavailable,
@@ -124,8 +125,20 @@ def _lockout_until(member):
     return locked.state_changed_at + timedelta(seconds=settings.OTP_LOCKOUT_SECONDS)
 
 
-def _otp_text(*, code: str, channel: str) -> tuple[str, str]:
+def _message_language(language: str | None) -> str:
+    try:
+        return translation.get_supported_language_variant(language or translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def _otp_text(*, code: str, channel: str, language: str) -> tuple[str, str]:
     """(subject, body) of a code message. The body is sealed before it touches the database."""
+    with translation.override(language):
+        return _otp_text_active(code=code, channel=channel)
+
+
+def _otp_text_active(*, code: str, channel: str) -> tuple[str, str]:
     minutes = settings.OTP_CODE_VALIDITY_SECONDS // 60
     site = settings.WAGTAIL_SITE_NAME
     if channel == Channel.SMS:
@@ -172,6 +185,7 @@ def _enqueue_fallback(delivery_id: int, *, countdown: float = 0) -> None:
 # ------------------------------------------------------------------ public: messages
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 @transaction.atomic
 def message_queue(
     *, channel: str, recipient: str, text: str, subject: str = "", member=None, action: str = "message.queue"
@@ -188,9 +202,11 @@ def message_queue(
 # -------------------------------------------------------------- public: challenges
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 @transaction.atomic
-def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
-    """Send a new one-time code for `purpose_ref` on `channel` ("sms" or "email").
+def otp_challenge_issue(*, member, purpose_ref: str, channel: str, language: str | None = None) -> Challenge:
+    """Send a new one-time code for `purpose_ref` on `channel` ("sms" or "email"), worded
+    in `language` (default: the active language, i.e. the voter's page).
 
     Reuses the member's active challenge for the same purpose (a resend: the previous
     code on that channel stops working); a challenge for another purpose is superseded,
@@ -218,10 +234,18 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
         other.supersede()
         other.save()
         audit_record(actor=member, action="otp.supersede", target=other, payload={"purpose_ref": other.purpose_ref})
+        # Its codes die with it (they could not verify for another challenge anyway).
+        for stale in _live_devices(member):
+            stale.token = None
+            stale.save(update_fields=["token"])
 
     if challenge is None:
         challenge = Challenge.objects.create(
-            member=member, purpose_ref=purpose_ref, channel=channel, failed_attempts=carried_failures
+            member=member,
+            purpose_ref=purpose_ref,
+            channel=channel,
+            failed_attempts=carried_failures,
+            language=_message_language(language),
         )
     if challenge.codes_issued >= settings.OTP_MAX_CODES_PER_CHALLENGE:
         raise OtpTooManyCodes()
@@ -232,8 +256,9 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
     code = device.code_generate(challenge_id=challenge.pk)
     challenge.codes_issued += 1
     challenge.channel = channel
-    challenge.save(update_fields=["codes_issued", "channel"])
-    subject, text = _otp_text(code=code, channel=channel)
+    challenge.language = _message_language(language)
+    challenge.save(update_fields=["codes_issued", "channel", "language"])
+    subject, text = _otp_text(code=code, channel=channel, language=challenge.language)
     recipient = device.number if channel == Channel.SMS else device.email
     delivery = _delivery_create(
         channel=channel,
@@ -256,12 +281,13 @@ def otp_challenge_issue(*, member, purpose_ref: str, channel: str) -> Challenge:
     return challenge
 
 
-def otp_challenge_switch_to_email(*, member, purpose_ref: str) -> Challenge:
+def otp_challenge_switch_to_email(*, member, purpose_ref: str, language: str | None = None) -> Challenge:
     """«دریافت کد تایید از طریق پست الکترونیک»: send a code by email at once. A code
     already sent by SMS for the same purpose keeps working until it expires."""
-    return otp_challenge_issue(member=member, purpose_ref=purpose_ref, channel=Channel.EMAIL)
+    return otp_challenge_issue(member=member, purpose_ref=purpose_ref, channel=Channel.EMAIL, language=language)
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def otp_challenge_verify(*, member, purpose_ref: str, token: str) -> Challenge:
     """Check a code typed by the member for `purpose_ref`. On success the challenge is
     `verified` (committed) and the code is spent; the caller then consumes it inside its
@@ -380,6 +406,13 @@ def _backoff(attempts: int) -> float:
     return min(settings.DELIVERY_RETRY_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), 300)
 
 
+def _stable_message_id(delivery: Delivery) -> str:
+    """The same Message-ID on every attempt, so a resend after a worker crash (SMTP has no
+    idempotency key) is recognised as the same message by mail clients."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<delivery-{delivery.pk}.{int(delivery.created_at.timestamp())}@{domain}>"
+
+
 def _classify_email_error(exc: Exception) -> bool:
     """True when an email error is worth retrying."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -389,6 +422,7 @@ def _classify_email_error(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPException | OSError)
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def delivery_send(*, delivery_id: int) -> None:
     """Send one queued message, at most once to the gateway and never lost.
 
@@ -414,8 +448,13 @@ def delivery_send(*, delivery_id: int) -> None:
         if delivery.attempts > settings.DELIVERY_MAX_ATTEMPTS:
             _delivery_fail(delivery, error="too many attempts")
             return
+        try:
+            text = unseal(delivery.sealed_body)
+        except SealError:
+            # SECRET_KEY changed since it was queued: retrying cannot help.
+            _delivery_fail(delivery, error="sealed body cannot be opened")
+            return
         delivery.save()
-        text = unseal(delivery.sealed_body)
 
     error, is_transient, receipt = "", False, None
     try:
@@ -430,7 +469,7 @@ def delivery_send(*, delivery_id: int) -> None:
                     )
                 )
         else:
-            message_id = make_msgid(idstring=f"delivery-{delivery.pk}")
+            message_id = _stable_message_id(delivery)
             EmailMessage(
                 subject=delivery.subject,
                 body=text,
@@ -506,6 +545,7 @@ def delivery_report_apply(*, provider_message_id: str, delivery: str, provider_s
     return record
 
 
+@sensitive_variables()  # error reports never show a code or a message text
 def otp_fallback_check(*, delivery_id: int) -> Delivery | None:
     """If a code SMS is not confirmed delivered (it failed, or no report came within
     OTP_SMS_FALLBACK_SECONDS), send a fresh code for the same challenge by email, once.
@@ -556,7 +596,7 @@ def _fallback_send(*, delivery_id: int) -> Delivery | None:
     code = device.code_generate(challenge_id=challenge.pk)
     challenge.codes_issued += 1
     challenge.save(update_fields=["codes_issued"])
-    subject, text = _otp_text(code=code, channel=Channel.EMAIL)
+    subject, text = _otp_text(code=code, channel=Channel.EMAIL, language=challenge.language)
     fallback = _delivery_create(
         channel=Channel.EMAIL,
         kind=DeliveryKind.OTP_FALLBACK,
@@ -580,12 +620,15 @@ def delivery_sweep() -> dict:
     `sending` lease that ran out) and run the email fallback for code SMS with no
     delivery confirmation. Every step is idempotent."""
     now = timezone.now()
-    stale_pending = now - timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
-    stale_sending = now - timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
+    lease = timedelta(seconds=settings.DELIVERY_SEND_LEASE_SECONDS)
+    stale_sending = now - lease
+    # Never tried and waiting longer than a lease, or waiting for a retry longer than the
+    # longest back-off: the task message was lost.
+    lost = Q(attempts=0, created_at__lt=now - lease) | Q(
+        attempts__gt=0, state_changed_at__lt=now - lease - timedelta(seconds=_backoff(99))
+    )
     requeued = list(
-        Delivery.objects.filter(state=DeliveryState.PENDING, created_at__lt=stale_pending).values_list("pk", flat=True)[
-            :500
-        ]
+        Delivery.objects.filter(lost, state=DeliveryState.PENDING).values_list("pk", flat=True)[:500]
     ) + list(
         Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale_sending).values_list("pk", flat=True)[
             :500

@@ -27,6 +27,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 
 class SmsDeliveryError(Exception):
@@ -251,6 +252,7 @@ def kavenegar_status_word(status: int) -> str:
     return DELIVERY_PENDING
 
 
+@sensitive_variables()
 def sms_send(*, to: str, text: str, local_id: str = "") -> SmsReceipt:
     """Hand one message to the configured gateway at once (no record, no retry).
     Raises SmsDeliveryError on failure. Prefer `services.message_queue` for anything that

@@ -27,7 +27,7 @@ def voter(mobile: str = "09121234567", **fields):
 
 def run_deliveries() -> None:
     """What a worker does: send every queued message once, ignoring retry requests."""
-    for pk in Delivery.objects.filter(state=DeliveryState.PENDING).values_list("pk", flat=True):
+    for pk in Delivery.objects.filter(state=DeliveryState.PENDING).order_by("pk").values_list("pk", flat=True):
         try:
             delivery_send(delivery_id=pk)
         except DeliveryRetry:
@@ -58,3 +58,14 @@ class Clock:
 
     def __exit__(self, *exc):
         self._patch.stop()
+
+
+def enqueue_nothing(monkeypatch) -> list:
+    """For tests whose transactions really commit: keep the on-commit task sends off the
+    broker (the test runs the deliveries itself) and return what would have been sent."""
+    from otp_delivery import tasks
+
+    sent: list = []
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda *a, **k: sent.append(("send", a)))
+    monkeypatch.setattr(tasks.otp_fallback_check_task, "apply_async", lambda *a, **k: sent.append(("fallback", a)))
+    return sent

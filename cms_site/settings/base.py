@@ -277,5 +277,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # urllib3's debug lines hold request paths; Kavenegar's path holds the API key.
+        "urllib3": {"level": "WARNING"},
     },
 }

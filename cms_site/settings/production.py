@@ -39,6 +39,8 @@ EMAIL_CONFIG = env.email("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
 SMS_BACKEND = env("SMS_BACKEND")
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN")
+if SMS_BACKEND == "kavenegar" and not env.str("KAVENEGAR_API_KEY", default="").strip():
+    raise ImproperlyConfigured("Production settings refuse to start; set KAVENEGAR_API_KEY (the Kavenegar API key).")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -180,9 +180,8 @@ def test_worker_killed_before_the_gateway_took_it_does_not_lose_it(settings):
 def test_email_delivery_carries_a_stable_message_id():
     delivery = message_queue(channel="email", recipient="a@example.org", text="سلام", subject="موضوع")
     delivery_send(delivery_id=delivery.pk)
-    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<delivery-{delivery.pk}") or (
-        f"delivery-{delivery.pk}" in mail.outbox[0].extra_headers["Message-ID"]
-    )
+    first_id = mail.outbox[0].extra_headers["Message-ID"]
+    assert first_id.startswith(f"<delivery-{delivery.pk}.")
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.SENT
 
@@ -209,3 +208,31 @@ def test_backoff_is_capped():
     from otp_delivery.services import _backoff
 
     assert _backoff(1) == 5 and _backoff(2) == 10 and _backoff(20) == 300
+
+
+def test_unreadable_sealed_body_fails_instead_of_retrying_forever(settings):
+    delivery = queued_sms()
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.FAILED and "cannot be opened" in delivery.last_error
+    assert sms.outbox == []
+
+
+def test_sweep_leaves_a_retry_in_its_backoff_alone(backend, settings, monkeypatch):
+    from otp_delivery import tasks
+    from otp_delivery.services import delivery_sweep
+
+    queued = []
+    monkeypatch.setattr(tasks.delivery_send_task, "delay", queued.append)
+    backend(FlakyBackend(1))
+    delivery = queued_sms()
+    with Clock() as clock:
+        with pytest.raises(DeliveryRetry):
+            delivery_send(delivery_id=delivery.pk)
+        clock.advance(seconds=settings.DELIVERY_SEND_LEASE_SECONDS + 10)
+        delivery_sweep()
+        assert queued == []  # released a moment ago: its own retry is scheduled
+        clock.advance(seconds=400)
+        delivery_sweep()
+        assert queued == [delivery.pk]  # the retry never came: the message was lost

@@ -3,6 +3,7 @@ purpose, throttled guesses with a hard bound, resend cooldown, email switch."""
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from cms_site.audit.models import AuditEntry
 from otp_delivery import exceptions as otp_errors
@@ -43,7 +44,9 @@ def wrong(code: str) -> str:
 
 def test_v5_sms_code_arrives_and_verifies_once():
     member = voter()
-    challenge = otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms")
+    with translation.override("fa"):
+        challenge = otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms")
+    assert challenge.language == "fa"
     run_deliveries()
     assert [m.to for m in sms.outbox] == ["09121234567"]
     code = last_sms_code()
@@ -283,3 +286,11 @@ def test_r3_no_code_in_the_database_or_audit(no_backoff):
         assert action in actions
     for entry in AuditEntry.objects.all():
         assert code not in str(entry.payload) and wrong(code) not in str(entry.payload)
+
+
+def test_v6_superseded_challenge_leaves_no_live_code(clock):
+    member = voter()
+    otp_challenge_issue(member=member, purpose_ref="ballot:A", channel="sms")
+    otp_challenge_issue(member=member, purpose_ref="ballot:B", channel="email")
+    assert SmsDevice.objects.get(user=member).token is None
+    assert EmailDevice.objects.get(user=member).token

@@ -60,6 +60,7 @@ class Command(BaseCommand):
                     f"  Editor login     national code {DEMO_STAFF_NATIONAL_CODE} / password {DEMO_STAFF_PASSWORD}",
                     f"  Outgoing SMS     {settings.SMS_FILE_PATH}",
                     f"  Outgoing email   {settings.EMAIL_FILE_PATH}",
+                    f"  Outbox page      {base}/dev/outbox/ (latest SMS and emails, DEBUG only)",
                     f"  Inbound SMS token (X-Inbound-Token): {settings.SMS_INBOUND_TOKEN}",
                     f"  Celery broker    {settings.CELERY_BROKER_URL} (worker and beat running)",
                     "Press Ctrl-C once to stop everything.",
