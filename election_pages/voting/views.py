@@ -88,7 +88,7 @@ def _fail(request, election, session, exc: VotingError):
     """One defined outcome for every refusal, with its Persian message."""
     if isinstance(exc, AlreadyVoted):
         _forget(request, election, session)
-        return redirect("voting:done", election.pk)
+        return _already_voted(election)
     if isinstance(exc, VotingNotOpen | SessionExpired):
         if session is not None:
             services.ballot_session_expire(session_id=session.pk)
@@ -100,6 +100,10 @@ def _fail(request, election, session, exc: VotingError):
         _forget(request, election, session)
     messages.error(request, str(exc))
     return redirect("voting:start", election.pk)
+
+
+def _already_voted(election):
+    return redirect(reverse("voting:done", args=[election.pk]) + "?again=1")
 
 
 def _need_session(request, election):
@@ -137,7 +141,7 @@ def voting_login(request, election_id: int):
                 session = services.ballot_session_start(election_id=election.pk, member=user)
             except AlreadyVoted:
                 login(request, user)
-                return redirect("voting:done", election.pk)
+                return _already_voted(election)
             except VotingNotOpen:
                 return _render(request, election, "closed.html", now=timezone.now())
             except NotAMember as exc:
@@ -222,7 +226,7 @@ def voting_review(request, election_id: int):
     if session is None:
         if request.method == "POST" and request.user.is_authenticated:
             # A second click (or tab) after the vote: one outcome, the done page.
-            return redirect("voting:done", election.pk)
+            return _already_voted(election)
         return redirect("voting:start", election.pk)
     if session.state == BallotSessionState.CONFIRMED:
         return redirect("voting:done", election.pk)
@@ -360,7 +364,8 @@ def voting_done(request, election_id: int):
     )
     if not receipt and not has_voted:
         return redirect("voting:start", election.pk)
-    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted)
+    is_again = request.GET.get("again") == "1" or not receipt
+    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted, is_again=is_again)
 
 
 @never_cache

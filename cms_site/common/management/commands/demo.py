@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from election_pages.demo import demo_elections_build, demo_voter_national_codes, portal_pages_build
 from election_pages.demo_content import DEMO_VOTER_PASSWORD
+from election_pages.voting.demo import demo_voting_prepare
 from member_workflow.demo import DEMO_STAFF_NATIONAL_CODE, DEMO_STAFF_PASSWORD, demo_staff_build
 
 
@@ -24,3 +25,9 @@ class Command(BaseCommand):
             f"Demo voters (approved members): national codes {', '.join(demo_voter_national_codes())}, "
             f"password {DEMO_VOTER_PASSWORD}"
         )
+        demo_voting_prepare(national_codes=demo_voter_national_codes())
+        if "open" in elections:
+            self.stdout.write(
+                f"Vote in the open election: /voting/{elections['open'].pk}/ — the confirmation codes "
+                "arrive in /dev/outbox/ (var/outbox/sms.jsonl and var/outbox/mail/)."
+            )
