@@ -96,6 +96,8 @@ def _fail(request, election, session, exc: VotingError):
     if isinstance(exc, SessionWrongStep) and session is not None:
         messages.warning(request, str(exc))
         return redirect(_step_url(election, session))
+    if isinstance(exc, NotAMember) and session is not None:
+        services.ballot_abandon(session_id=session.pk, member=request.user)
     if isinstance(exc, NotAMember | SessionNotFound):
         _forget(request, election, session)
     messages.error(request, str(exc))
@@ -107,9 +109,28 @@ def _already_voted(election):
 
 
 def _need_session(request, election):
+    """The live session of a page of the journey, after the same checks the services make
+    (V1 window, M10 membership), so even a GET never shows a ballot it should not."""
     session = _session(request, election)
-    if session is None:
-        messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
+    if session is None or session.state == BallotSessionState.CONFIRMED:
+        if session is None:
+            messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
+        return None
+    problem = None
+    if not election_is_in_voting_window(election=election):
+        problem = VotingNotOpen()
+    elif not selectors.member_is_approved(election=election, member=request.user):
+        problem = NotAMember()
+    elif not session.is_live or session.expires_at <= timezone.now():
+        problem = SessionExpired()
+    if problem is not None:
+        if isinstance(problem, NotAMember):
+            services.ballot_abandon(session_id=session.pk, member=request.user)
+        else:
+            services.ballot_session_expire(session_id=session.pk)
+        _forget(request, election, session)
+        messages.error(request, str(problem))
+        return None
     return session
 
 
@@ -224,12 +245,10 @@ def voting_review(request, election_id: int):
     election = _election(election_id)
     session = _need_session(request, election)
     if session is None:
-        if request.method == "POST" and request.user.is_authenticated:
+        if request.user.is_authenticated and selectors.member_has_voted(election_id=election.pk, member=request.user):
             # A second click (or tab) after the vote: one outcome, the done page.
             return _already_voted(election)
         return redirect("voting:start", election.pk)
-    if session.state == BallotSessionState.CONFIRMED:
-        return redirect("voting:done", election.pk)
     if session.state == BallotSessionState.DRAFT:
         return redirect(_step_url(election, session))
     form = ConfirmForm(request.POST or None)

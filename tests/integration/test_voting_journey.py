@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
 from member_workflow.models import MembershipState
@@ -228,3 +228,65 @@ def test_v5_broker_down_when_the_code_is_requested_the_code_still_arrives(
     response = client.post(reverse("voting:review", args=[election.pk]), {"code": code})
     assert response["Location"].endswith("/done/")
     assert Participation.objects.count() == 1
+
+
+def test_voting_pages_in_english(client, ballot):
+    """The journey under /en/ (the English page tree), left to right."""
+    from wagtail.models import Locale
+
+    from election_pages.models import ElectionPage
+
+    election, *_ = ballot
+    fa_page = ElectionPage.objects.get(election=election)
+    fa_page.copy_for_translation(Locale.objects.get(language_code="en"), copy_parents=False).save_revision().publish()
+    try:
+        html = client.get(f"/en/voting/{election.pk}/").content.decode()
+    finally:
+        translation.activate("fa")  # the request leaves English active in this thread
+    assert 'dir="ltr"' in html and "Sign in to the election system" in html
+
+
+def test_v1_window_closing_mid_journey_gives_a_clear_message_and_erases_the_ballot(client, ballot):
+    from election_pages.models import Election
+
+    election, board, _inspector, bc, _ic = ballot
+    _login(client, election, voter_for(election))
+    _through_ballot(client, election, {board.pk: [bc[0].pk]})
+    code = sms_code()
+    Election.objects.filter(pk=election.pk).update(voting_ends_at=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.post(reverse("voting:review", args=[election.pk]), {"code": code}, follow=True)
+    html = response.content.decode()
+    assert "زمان رای‌گیری این انتخابات نیست" in html
+    assert 'data-role="voting-closed"' in html
+    session = BallotSession.objects.get()
+    assert session.state == BallotSessionState.EXPIRED and session.selections == {}
+    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
+
+
+def test_m10_membership_suspended_mid_journey_gives_the_seed_message(client, ballot):
+    from member_workflow.models import Membership
+
+    election, board, _inspector, bc, _ic = ballot
+    member = voter_for(election)
+    _login(client, election, member)
+    _through_ballot(client, election, {board.pk: [bc[0].pk]})
+    code = sms_code()
+    Membership.objects.filter(member=member).update(state=MembershipState.SUSPENDED)
+    response = client.post(reverse("voting:review", args=[election.pk]), {"code": code}, follow=True)
+    assert "شما عضو این انجمن نیستید" in response.content.decode()
+    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
+    session = BallotSession.objects.get()
+    assert session.state == BallotSessionState.ABANDONED and session.selections == {}
+
+
+def test_v5_wrong_code_shows_a_persian_error_and_keeps_the_ballot(client, ballot):
+    election, board, _inspector, bc, _ic = ballot
+    _login(client, election, voter_for(election))
+    _through_ballot(client, election, {board.pk: [bc[0].pk]})
+    code = sms_code()
+    response = client.post(
+        reverse("voting:review", args=[election.pk]), {"code": "999999" if code != "999999" else "111111"}
+    )
+    assert response.status_code == 200 and "کد تایید وارد شده نادرست است" in response.content.decode()
+    assert bc[0].full_name in response.content.decode()
+    assert BallotSession.objects.get().state == BallotSessionState.CODE_SENT
