@@ -173,13 +173,17 @@ def _delivery_create(*, channel, kind, recipient, text, subject="", member=None,
 def _enqueue_send(delivery_id: int) -> None:
     from .tasks import delivery_send_task
 
-    delivery_send_task.delay_on_commit(delivery_id)
+    # robust: a broker outage must not turn the committed request into an error page; the
+    # delivery stays pending and `delivery_sweep` re-queues it once the broker is back.
+    transaction.on_commit(lambda: delivery_send_task.delay(delivery_id), robust=True)
 
 
 def _enqueue_fallback(delivery_id: int, *, countdown: float = 0) -> None:
     from .tasks import otp_fallback_check_task
 
-    transaction.on_commit(lambda: otp_fallback_check_task.apply_async((delivery_id,), countdown=countdown))
+    transaction.on_commit(
+        lambda: otp_fallback_check_task.apply_async((delivery_id,), countdown=countdown), robust=True
+    )
 
 
 # ------------------------------------------------------------------ public: messages

@@ -88,7 +88,7 @@ def _fail(request, election, session, exc: VotingError):
     """One defined outcome for every refusal, with its Persian message."""
     if isinstance(exc, AlreadyVoted):
         _forget(request, election, session)
-        return redirect("voting:done", election.pk)
+        return _already_voted(election)
     if isinstance(exc, VotingNotOpen | SessionExpired):
         if session is not None:
             services.ballot_session_expire(session_id=session.pk)
@@ -96,16 +96,41 @@ def _fail(request, election, session, exc: VotingError):
     if isinstance(exc, SessionWrongStep) and session is not None:
         messages.warning(request, str(exc))
         return redirect(_step_url(election, session))
+    if isinstance(exc, NotAMember) and session is not None:
+        services.ballot_abandon(session_id=session.pk, member=request.user)
     if isinstance(exc, NotAMember | SessionNotFound):
         _forget(request, election, session)
     messages.error(request, str(exc))
     return redirect("voting:start", election.pk)
 
 
+def _already_voted(election):
+    return redirect(reverse("voting:done", args=[election.pk]) + "?again=1")
+
+
 def _need_session(request, election):
+    """The live session of a page of the journey, after the same checks the services make
+    (V1 window, M10 membership), so even a GET never shows a ballot it should not."""
     session = _session(request, election)
-    if session is None:
-        messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
+    if session is None or session.state == BallotSessionState.CONFIRMED:
+        if session is None:
+            messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
+        return None
+    problem = None
+    if not election_is_in_voting_window(election=election):
+        problem = VotingNotOpen()
+    elif not selectors.member_is_approved(election=election, member=request.user):
+        problem = NotAMember()
+    elif not session.is_live or session.expires_at <= timezone.now():
+        problem = SessionExpired()
+    if problem is not None:
+        if isinstance(problem, NotAMember):
+            services.ballot_abandon(session_id=session.pk, member=request.user)
+        else:
+            services.ballot_session_expire(session_id=session.pk)
+        _forget(request, election, session)
+        messages.error(request, str(problem))
+        return None
     return session
 
 
@@ -137,7 +162,7 @@ def voting_login(request, election_id: int):
                 session = services.ballot_session_start(election_id=election.pk, member=user)
             except AlreadyVoted:
                 login(request, user)
-                return redirect("voting:done", election.pk)
+                return _already_voted(election)
             except VotingNotOpen:
                 return _render(request, election, "closed.html", now=timezone.now())
             except NotAMember as exc:
@@ -220,12 +245,10 @@ def voting_review(request, election_id: int):
     election = _election(election_id)
     session = _need_session(request, election)
     if session is None:
-        if request.method == "POST" and request.user.is_authenticated:
+        if request.user.is_authenticated and selectors.member_has_voted(election_id=election.pk, member=request.user):
             # A second click (or tab) after the vote: one outcome, the done page.
-            return redirect("voting:done", election.pk)
+            return _already_voted(election)
         return redirect("voting:start", election.pk)
-    if session.state == BallotSessionState.CONFIRMED:
-        return redirect("voting:done", election.pk)
     if session.state == BallotSessionState.DRAFT:
         return redirect(_step_url(election, session))
     form = ConfirmForm(request.POST or None)
@@ -360,7 +383,8 @@ def voting_done(request, election_id: int):
     )
     if not receipt and not has_voted:
         return redirect("voting:start", election.pk)
-    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted)
+    is_again = request.GET.get("again") == "1" or not receipt
+    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted, is_again=is_again)
 
 
 @never_cache

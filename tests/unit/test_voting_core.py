@@ -377,3 +377,28 @@ def test_v5_sms_gateway_down_falls_back_to_email(settings):
     services.ballot_confirm(session_id=session.pk, member=member, code=code)
     assert Participation.objects.count() == 1
     assert mail.outbox
+
+
+def test_v6_expiry_task_is_registered_for_beat_and_erases_only_dead_sessions(settings):
+    from cms_site.celery import app
+    from election_pages.voting.tasks import ballot_sessions_expire_task
+
+    name = settings.CELERY_BEAT_SCHEDULE["ballot-sessions-expire"]["task"]
+    assert name == ballot_sessions_expire_task.name and name in app.tasks
+    election, board, *_r, bc, _ic = open_election_with_ballot()
+    live_member, dead_member = voter_for(election), voter_for(election)
+    with Clock() as clock:
+        dead = services.ballot_session_start(election_id=election.pk, member=dead_member)
+        services.ballot_channel_choose(session_id=dead.pk, member=dead_member, channel="email")
+        services.ballot_select(session_id=dead.pk, member=dead_member, selections={board.pk: [bc[0].pk]})
+        clock.advance(minutes=25)
+        live = services.ballot_session_start(election_id=election.pk, member=live_member)
+        services.ballot_channel_choose(session_id=live.pk, member=live_member, channel="email")
+        services.ballot_select(session_id=live.pk, member=live_member, selections={board.pk: [bc[1].pk]})
+        clock.advance(minutes=10)
+        assert ballot_sessions_expire_task.run() == 1
+        assert ballot_sessions_expire_task.run() == 0
+    dead.refresh_from_db()
+    live.refresh_from_db()
+    assert dead.state == BallotSessionState.EXPIRED and dead.selections == {}
+    assert live.state == BallotSessionState.SELECTED and live.selections[str(board.pk)] == [bc[1].pk]

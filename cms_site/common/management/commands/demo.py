@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from election_pages.demo import demo_elections_build, demo_voter_national_codes, portal_pages_build
 from election_pages.demo_content import DEMO_VOTER_PASSWORD
+from election_pages.voting.demo import demo_voting_prepare
 from member_workflow.demo import (
     DEMO_ADMINS,
     DEMO_STAFF_NATIONAL_CODE,
@@ -14,13 +15,14 @@ from member_workflow.demo import (
 
 
 class Command(BaseCommand):
-    help = "Build (or complete) the demo content: portal pages in Persian and English, demo logins."
+    help = "Build (or complete) the demo content: portal pages, members, elections, demo logins."
 
     def handle(self, *args, **options):
         home = portal_pages_build()
         staff = demo_staff_build()
         demo_members_build()
         elections = demo_elections_build(staff=staff)
+        demo_voting_prepare(national_codes=demo_voter_national_codes())
         self.stdout.write(self.style.SUCCESS(f"Demo portal ready: home page «{home.title}»."))
         self.stdout.write(
             f"Editor/superuser: national code {DEMO_STAFF_NATIONAL_CODE}, password {DEMO_STAFF_PASSWORD} (/admin/)"
@@ -33,4 +35,9 @@ class Command(BaseCommand):
             f"Demo voters (approved members): national codes {', '.join(demo_voter_national_codes())}, "
             f"password {DEMO_VOTER_PASSWORD}"
         )
+        if "open" in elections:
+            self.stdout.write(
+                f"Vote in the open election: /voting/{elections['open'].pk}/ — the confirmation codes "
+                "arrive in /dev/outbox/ (var/outbox/sms.jsonl and var/outbox/mail/)."
+            )
         self.stdout.write("More demo members: see README («Members and associations»).")
