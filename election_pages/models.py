@@ -217,6 +217,11 @@ def end_reached(election: "Election") -> bool:
     return timezone.now() >= election.voting_ends_at
 
 
+def has_stored_result(election: "Election") -> bool:
+    """The tally service stores the counted result before it moves the election on."""
+    return ElectionResult.objects.filter(election=election).exists()
+
+
 def can_manage_election(instance: "Election", user) -> bool:
     """Editors with the change permission on elections (or superusers) move elections.
     `None` is the scheduler (Celery beat), allowed only where the service says so."""
@@ -343,9 +348,10 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         field=state,
         source=ElectionState.CLOSED,
         target=ElectionState.TALLIED,
+        conditions=[has_stored_result],
         permission=can_manage_election,
-        # Performed by the results work's tally service, never by a bare admin button.
-        custom={"label": _("شمارش آرا"), "admin": False},
+        # The admin button queues election_pages.results.election_tally (count, store, then this).
+        custom={"label": _("شمارش آرا"), "admin": True},
     )
     def tally(self, *, by, reason: str = "") -> None:
         self._record(by, reason)
@@ -355,7 +361,7 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         source=ElectionState.TALLIED,
         target=ElectionState.PUBLISHED,
         permission=can_manage_election,
-        custom={"label": _("اعلام نتایج"), "admin": False},
+        custom={"label": _("اعلام نتایج"), "admin": True},
     )
     def publish_results(self, *, by, reason: str = "") -> None:
         self._record(by, reason)

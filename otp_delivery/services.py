@@ -181,9 +181,7 @@ def _enqueue_send(delivery_id: int) -> None:
 def _enqueue_fallback(delivery_id: int, *, countdown: float = 0) -> None:
     from .tasks import otp_fallback_check_task
 
-    transaction.on_commit(
-        lambda: otp_fallback_check_task.apply_async((delivery_id,), countdown=countdown), robust=True
-    )
+    transaction.on_commit(lambda: otp_fallback_check_task.apply_async((delivery_id,), countdown=countdown), robust=True)
 
 
 # ------------------------------------------------------------------ public: messages

@@ -88,3 +88,45 @@ def test_r3_public_audit_summary_lists_transitions_and_head_hash(client, tallied
     html = client.get(f"/results/{election.pk}/").content.decode()
     assert "election.force_close" in html and "election.tally" in html
     assert election.result.audit_head_hash in html
+
+
+@pytest.fixture
+def closed_with_votes():
+    election, board, inspector, (a, *_), (x, _y) = open_election_with_ballot()
+    _vote(election, {str(board.pk): [str(a.pk)], str(inspector.pk): [str(x.pk)]})
+    staff = StaffFactory()
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    return election, staff
+
+
+def test_r1_staff_tally_and_publish_from_the_admin(
+    client, closed_with_votes, celery_eager, django_capture_on_commit_callbacks
+):
+    from election_pages.models import Election, ElectionState
+
+    election, staff = closed_with_votes
+    client.force_login(staff)
+    base = f"/admin/elections/{election.pk}/transition"
+    assert "شمارش آرا" in client.get(f"{base}/tally/").content.decode()  # confirmation step
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{base}/tally/", {"reason": ""})
+    assert response.status_code == 302
+    election = Election.objects.get(pk=election.pk)
+    assert election.state == ElectionState.TALLIED and election.result.ballots == 1
+    assert client.get(f"/results/{election.pk}/").status_code == 200  # staff review before release
+    client.logout()
+    assert client.get(f"/results/{election.pk}/").status_code == 404
+    client.force_login(staff)
+    client.post(f"{base}/publish_results/", {"reason": ""})
+    assert Election.objects.get(pk=election.pk).state == ElectionState.PUBLISHED
+    client.logout()
+    assert client.get(f"/results/{election.pk}/").status_code == 200
+
+
+def test_r1_tally_transition_cannot_skip_the_count(closed_with_votes):
+    from election_pages.services import ElectionTransitionError
+
+    election, staff = closed_with_votes
+    with pytest.raises(ElectionTransitionError) as error:
+        election_transition(election_id=election.pk, transition="tally", actor=staff)
+    assert "نتیجه شمارش هنوز ذخیره نشده است" in str(error.value.messages)

@@ -28,7 +28,9 @@ class Command(BaseCommand):
             f"Editor/superuser: national code {DEMO_STAFF_NATIONAL_CODE}, password {DEMO_STAFF_PASSWORD} (/admin/)"
         )
         for slug, (code, *_rest, password) in DEMO_ADMINS.items():
-            self.stdout.write(f"Association admin ({slug}): national code {code}, password {password} (/admin/members/)")
+            self.stdout.write(
+                f"Association admin ({slug}): national code {code}, password {password} (/admin/members/)"
+            )
         states = ", ".join(f"{key}: {election.get_state_display()}" for key, election in elections.items())
         self.stdout.write(f"Demo elections — {states}.")
         self.stdout.write(
