@@ -123,6 +123,13 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         self.selections = selections
         self._touch()
 
+    def _erase(self) -> None:
+        """Nothing voter-linked outlives the session: choices and the inbound code go."""
+        self.selections = {}
+        self.inbound_code_digest = ""
+        self.is_code_received = False
+        self._touch()
+
     @transition(
         field=state,
         source=[BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
@@ -141,10 +148,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("ثبت رای")},
     )
     def confirm(self) -> None:
-        self.selections = {}
-        self.inbound_code_digest = ""
-        self.is_code_received = False
-        self._touch()
+        self._erase()
 
     @transition(
         field=state,
@@ -153,10 +157,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("انقضا")},
     )
     def expire(self) -> None:
-        self.selections = {}
-        self.inbound_code_digest = ""
-        self.is_code_received = False
-        self._touch()
+        self._erase()
 
     @transition(
         field=state,
@@ -165,10 +166,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("رها کردن")},
     )
     def abandon(self) -> None:
-        self.selections = {}
-        self.inbound_code_digest = ""
-        self.is_code_received = False
-        self._touch()
+        self._erase()
 
 
 class Participation(models.Model):
