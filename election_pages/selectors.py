@@ -71,7 +71,7 @@ def _pages_per_election(*, states, language: str, order_by: str):
     pages = (
         ElectionPage.objects.live()
         .filter(election__state__in=states, locale__language_code__in=languages)
-        .select_related("election__association", "locale")
+        .select_related("election__association", "election__result", "locale")
         .order_by(order_by, "pk")
     )
     chosen: dict[int, object] = {}
@@ -110,7 +110,16 @@ def past_election_rows(*, language: str) -> list[dict]:
     from .models import PAST_STATES
 
     pages = _pages_per_election(states=PAST_STATES, language=language, order_by="-election__voting_ends_at")
-    return [{"page": page, "election": page.election} for page in pages]
+    published = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
+    return [
+        {
+            "page": page,
+            "election": page.election,
+            # R1/P6: published results, turnout included (one joined query for all rows).
+            "result": getattr(page.election, "result", None) if page.election.state in published else None,
+        }
+        for page in pages
+    ]
 
 
 def election_is_in_voting_window(*, election, now=None) -> bool:

@@ -130,3 +130,22 @@ def test_r1_tally_transition_cannot_skip_the_count(closed_with_votes):
     with pytest.raises(ElectionTransitionError) as error:
         election_transition(election_id=election.pk, transition="tally", actor=staff)
     assert "نتیجه شمارش هنوز ذخیره نشده است" in str(error.value.messages)
+
+
+def test_p6_history_and_election_page_link_to_published_results(
+    client, portal, tallied, django_capture_on_commit_callbacks
+):
+    from tests.factories import election_page_for
+
+    election, staff = tallied
+    page = election_page_for(election)
+    history = client.get("/election-history/").content.decode()
+    assert f'data-election="{election.pk}"' in history
+    assert 'data-role="results-link"' not in history  # tallied, not yet published
+    assert 'data-role="results-link"' not in client.get(page.url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # publishing invalidates the cached table
+        _publish(election, staff)
+    history = client.get("/election-history/").content.decode()
+    assert f'href="/results/{election.pk}/" data-role="results-link"' in history
+    assert "۳ رای" in history
+    assert f'href="/results/{election.pk}/"' in client.get(page.url).content.decode()
