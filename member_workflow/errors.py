@@ -2,14 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from cms_site.common.errors import PortalError
 
-class MemberWorkflowError(Exception):
-    message = _("درخواست انجام نشد.")
 
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
+class MemberWorkflowError(PortalError):
+    """Base of these errors; see cms_site.common.errors."""
 
 
 class PermissionDenied(MemberWorkflowError):

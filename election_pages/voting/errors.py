@@ -2,17 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from cms_site.common.errors import PortalError
+from member_workflow.errors import LoginRefusedDuringElection
 
-class VotingError(Exception):
-    message = _("درخواست انجام نشد.")
 
-    def __init__(self, message=None):
-        if message is not None:
-            self.message = message
-        super().__init__(str(self.message))
-
-    def __str__(self):
-        return str(self.message)
+class VotingError(PortalError):
+    """Base of these errors; see cms_site.common.errors."""
 
 
 class VotingNotOpen(VotingError):
@@ -28,12 +23,9 @@ class NotAMember(VotingError):
 
 
 class PasswordIsNationalCode(VotingError):
-    """M5 at the voting door."""
+    """M5 at the voting door: the same words as the portal login's refusal."""
 
-    message = _(
-        "کلمه عبور شما برابر کد ملی است و در زمان برگزاری انتخابات امکان ورود با آن وجود ندارد. "
-        "از «کلمه عبور خود را فراموش کرده ام» و گزینه دریافت کلمه عبور از طریق پیامک و پست الکترونیک استفاده کنید."
-    )
+    message = LoginRefusedDuringElection.message
 
 
 class AlreadyVoted(VotingError):

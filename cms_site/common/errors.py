@@ -1,0 +1,17 @@
+"""The base of the portal's domain errors: each carries the Persian message shown at the edge."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalError(Exception):
+    """Subclasses set `message`; an instance may override it. `str(error)` is the message."""
+
+    message = _("درخواست انجام نشد.")
+
+    def __init__(self, message=None):
+        if message is not None:
+            self.message = message
+        super().__init__(str(self.message))
+
+    def __str__(self):
+        return str(self.message)
