@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from member_workflow.services import passwords
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
 from otp_delivery.selectors import otp_challenge_deliveries
@@ -155,7 +156,7 @@ def voting_login(request, election_id: int):
         user = authenticate(request, username=code, password=form.cleaned_data["password"])
         if user is None:
             form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
-        elif form.cleaned_data["password"] == user.national_code:  # M5, without a second hash
+        elif passwords.password_is_national_code(member=user, raw_password=form.cleaned_data["password"]):  # M5
             form.add_error(None, str(PasswordIsNationalCode().message))
         else:
             try:

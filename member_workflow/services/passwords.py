@@ -214,6 +214,12 @@ def password_equals_national_code(*, member: Member) -> bool:
     return member.has_usable_password() and member.check_password(member.national_code)
 
 
+def password_is_national_code(*, member: Member, raw_password: str) -> bool:
+    """M5 at a login that already verified `raw_password`: is it the national code?
+    Compares the typed text, so no second (slow) hash is computed."""
+    return raw_password == member.national_code
+
+
 def login_check(*, member: Member) -> bool:
     """M5, after the password was verified: raise when the login must be refused (national
     code as password while an election of the member's associations is open); return
