@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from modelcluster.fields import ParentalKey
@@ -55,8 +56,10 @@ class MenuLink(models.Model):
         if not self.link_page_id and not self.link_url:
             raise ValidationError(_("یک صفحه یا یک نشانی برای این پیوند لازم است."))
 
-    @property
+    @cached_property
     def href(self) -> str:
+        """The link in the active language. `portal_home_for_request` fills it in for all
+        the menu items at once; this is the one-off path."""
         if self.link_page_id:
             page = self.link_page.localized
             return page.url or "#"
@@ -120,7 +123,24 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("صفحه اصلی")
 
-    @property
+    @cached_property
+    def election_menu_links(self) -> list:
+        """The top «انتخابات» menu items, loaded once (their `href` is resolved in bulk)."""
+        return list(self.election_menu_items.all())
+
+    @cached_property
+    def side_menu_links(self) -> list:
+        return list(self.side_menu_items.all())
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import home_menu_hrefs_resolve
+
+        context = super().get_context(request, *args, **kwargs)
+        # The page being served (or previewed) shows its own menus: resolve their links in bulk.
+        home_menu_hrefs_resolve(home=self, request=request)
+        return context
+
+    @cached_property
     def participate_href(self) -> str:
         if self.participate_page_id:
             return self.participate_page.localized.url or "#"

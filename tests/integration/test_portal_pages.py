@@ -152,3 +152,25 @@ def test_unknown_path_is_a_persian_404(client, portal):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "صفحه پیدا نشد" in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/faq/"])
+def test_p2_header_and_menus_cost_the_same_queries_whatever_the_number_of_items(client, portal, path):
+    """The header is on every page: no query per menu item."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        client.get(path)  # warm per-process caches (site root paths)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured.captured_queries)
+
+    before = count()
+    for home in HomePage.objects.all():
+        items = list(home.side_menu_items.all())
+        home.side_menu_items = items + [
+            type(items[0])(label=f"{item.label} ۲", link_page=item.link_page, style=item.style) for item in items
+        ]
+        home.save_revision().publish()
+    assert count() == before
