@@ -194,6 +194,8 @@ PUBLIC_STATES = [s for s in ElectionState.values if s != ElectionState.DRAFT]
 # States in which positions, limits and candidates may still change (the A3 lock).
 EDITABLE_STATES = [ElectionState.DRAFT, ElectionState.ANNOUNCED]
 # States that make an election "past" for the history page (P6).
+# States whose stored result everyone may see (R1, P6).
+RESULTS_PUBLIC_STATES = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
 PAST_STATES = [ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED]
 
 

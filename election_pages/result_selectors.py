@@ -2,7 +2,14 @@
 
 from cms_site.audit.models import AuditEntry
 
-from .models import Election, ElectionResult
+from .models import RESULTS_PUBLIC_STATES, Election, ElectionResult, ElectionState
+
+
+def election_results_visible(*, election: Election, user) -> bool:
+    """R1: staff review a stored result from the tally on; everyone sees it once published."""
+    staff = bool(user and user.is_authenticated and user.is_staff)
+    allowed = (ElectionState.TALLIED, *RESULTS_PUBLIC_STATES) if staff else RESULTS_PUBLIC_STATES
+    return election.state in allowed and ElectionResult.objects.filter(election=election).exists()
 
 
 def result_for_display(*, result: ElectionResult) -> dict:

@@ -15,17 +15,18 @@ from cms_site.common.captcha import CaptchaFormMixin
 from cms_site.common.digits import normalize_digits
 
 from .models import Election, ElectionState
-from .result_selectors import election_audit_summary, receipt_is_counted, result_for_display
+from .result_selectors import (
+    election_audit_summary,
+    election_results_visible,
+    receipt_is_counted,
+    result_for_display,
+)
 from .results import sealed_ballots_export
-
-PUBLIC_STATES = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
-STAFF_STATES = (ElectionState.TALLIED, *PUBLIC_STATES)
 
 
 def _visible_election(request, election_id: int) -> Election:
     election = get_object_or_404(Election.objects.select_related("association"), pk=election_id)
-    allowed = STAFF_STATES if request.user.is_authenticated and request.user.is_staff else PUBLIC_STATES
-    if election.state not in allowed or not hasattr(election, "result"):
+    if not election_results_visible(election=election, user=request.user):
         raise Http404
     return election
 

@@ -125,16 +125,15 @@ def upcoming_election_rows(*, language: str) -> list[dict]:
 
 def past_election_rows(*, language: str) -> list[dict]:
     """P6: elections whose voting has closed, newest first, each with its page."""
-    from .models import PAST_STATES
+    from .models import PAST_STATES, RESULTS_PUBLIC_STATES
 
     pages = _pages_per_election(states=PAST_STATES, language=language, order_by="-election__voting_ends_at")
-    published = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
     return [
         {
             "page": page,
             "election": page.election,
             # R1/P6: published results, turnout included (one joined query for all rows).
-            "result": getattr(page.election, "result", None) if page.election.state in published else None,
+            "result": getattr(page.election, "result", None) if page.election.state in RESULTS_PUBLIC_STATES else None,
         }
         for page in pages
     ]
