@@ -1,5 +1,7 @@
 """Portal page types (home with its P1/P2 menus, standard pages, FAQ) and the election lifecycle."""
 
+import datetime
+
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -244,6 +246,14 @@ def has_stored_result(election: "Election") -> bool:
     return ElectionResult.objects.filter(election=election).exists()
 
 
+def retention_passed(election: "Election") -> bool:
+    """Archiving erases voter-linked session data, so it waits until the documented
+    retention period after the end of voting has passed (settings.ELECTION_RETENTION_DAYS)."""
+    from django.conf import settings
+
+    return timezone.now() >= election.voting_ends_at + datetime.timedelta(days=settings.ELECTION_RETENTION_DAYS)
+
+
 def can_manage_election(instance: "Election", user) -> bool:
     """Editors with the change permission on elections (or superusers) move elections.
     `None` is the scheduler (Celery beat), allowed only where the service says so."""
@@ -392,7 +402,9 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         field=state,
         source=ElectionState.PUBLISHED,
         target=ElectionState.ARCHIVED,
+        conditions=[retention_passed],
         permission=can_manage_election,
+        # election_pages.archive erases the voter-linked session data in the same transaction.
         custom={"label": _("بایگانی"), "admin": True},
     )
     def archive(self, *, by, reason: str = "") -> None:

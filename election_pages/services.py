@@ -31,9 +31,15 @@ GUARD_MESSAGES = {
     m.positions_are_filled: _("هر سمت باید دست‌کم به تعداد کرسی‌هایش نامزد تأیید شده (منتشر شده) داشته باشد."),
     m.has_approved_members: _("انجمن برگزار کننده هیچ عضو تأیید شده‌ای ندارد."),
     m.has_stored_result: _("نتیجه شمارش هنوز ذخیره نشده است؛ شمارش با دکمه «شمارش آرا» انجام می‌شود."),
+    m.retention_passed: _(
+        "دوره نگهداری داده‌های رای‌گیری پس از پایان رای‌گیری هنوز تمام نشده است؛ بایگانی پس از آن ممکن است."
+    ),
     m.end_reached: _("زمان پایان رای‌گیری هنوز نرسیده است؛ فقط مدیر کل با ذکر دلیل می‌تواند زودتر پایان دهد."),
 }
 
+
+# What Celery beat may do without a user: open and close on time, archive after retention.
+SCHEDULER_TRANSITIONS = ("open", "close", "archive")
 
 TARGETS = {
     "announce": ElectionState.ANNOUNCED,
@@ -82,13 +88,13 @@ def election_guard_failures(*, election: Election, transition: str) -> list[str]
 def election_transition(*, election_id: int, transition: str, actor, reason: str = "") -> Election:
     """Apply `transition` ("announce", "open", "close", "force_close", "tally",
     "publish_results", "archive", "cancel") to the election. `actor=None` is the scheduler,
-    allowed to open and close only."""
+    allowed to open and close, and to archive after the retention period."""
     election = Election.objects.select_for_update().select_related("association").get(pk=election_id)
     if transition not in TARGETS:
         raise ElectionTransitionError([_("تغییر ناشناخته.")])
     if election.state == TARGETS[transition]:
         return election  # already done (a second beat run, a double click): nothing to do
-    if actor is None and transition not in ("open", "close"):
+    if actor is None and transition not in SCHEDULER_TRANSITIONS:
         raise ElectionTransitionForbidden([_("این تغییر فقط با اقدام یک کاربر مجاز انجام می‌شود.")])
     found = _transition_for(election, transition)
     if found is None:
@@ -104,14 +110,14 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     source = election.state
     getattr(election, transition)(by=actor, reason=reason)
     election.save()
+    payload = {"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None}
     if transition == "open":
         _candidate_moderation_cancel(election=election, actor=actor)
-    audit_record(
-        actor=actor,
-        action=f"election.{transition}",
-        target=election,
-        payload={"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None},
-    )
+    if transition == "archive":
+        from .archive import election_voter_data_erase
+
+        payload["erased"] = election_voter_data_erase(election=election)
+    audit_record(actor=actor, action=f"election.{transition}", target=election, payload=payload)
     transaction.on_commit(election_cache_invalidate)
     return election
 

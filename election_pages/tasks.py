@@ -20,3 +20,12 @@ def election_tally_task(election_id: int, actor_id: int | None) -> None:
 
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     election_tally(election_id=election_id, actor=actor)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def retention_sweep_task() -> dict:
+    """Daily (CELERY_BEAT_SCHEDULE): archive elections past their retention period and
+    erase old message records (election_pages.archive)."""
+    from .archive import retention_sweep
+
+    return retention_sweep()

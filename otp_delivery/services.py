@@ -657,3 +657,32 @@ def delivery_sweep() -> dict:
     for pk in candidates:
         otp_fallback_check_task.delay(pk)
     return {"requeued": len(requeued), "fallback_checked": len(candidates)}
+
+
+# ------------------------------------------------------------------ public: retention
+
+
+def otp_records_purge(*, purpose_refs: list[str] | None = None, before=None) -> dict:
+    """Erase code requests and message records (issue 6, archive): those of `purpose_refs`
+    (e.g. an archived election's ballot sessions), and/or every finished one created before
+    `before` (the retention sweep). A message still pending or sending is never erased.
+    Returns the counts erased."""
+    finished = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED]
+    erased = {"challenges": 0, "deliveries": 0}
+    for start in range(0, len(purpose_refs or []), 500):
+        chunk = purpose_refs[start : start + 500]
+        erased["deliveries"] += _count(Delivery.objects.filter(challenge__purpose_ref__in=chunk, state__in=finished))
+        erased["challenges"] += _count(Challenge.objects.filter(purpose_ref__in=chunk))
+    if before is not None:
+        erased["deliveries"] += _count(Delivery.objects.filter(created_at__lt=before, state__in=finished))
+        erased["challenges"] += _count(
+            Challenge.objects.filter(created_at__lt=before).exclude(
+                deliveries__state__in=[DeliveryState.PENDING, DeliveryState.SENDING]
+            )
+        )
+    return erased
+
+
+def _count(queryset) -> int:
+    """Delete and return how many rows of the queryset's own model went."""
+    return queryset.delete()[1].get(queryset.model._meta.label, 0)

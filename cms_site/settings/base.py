@@ -7,6 +7,7 @@ Values come from the environment through django-environ; each environment module
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -194,7 +195,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "election_pages.voting.tasks.ballot_sessions_expire_task",
         "schedule": 60.0,
     },
+    # Issue 6, archive: archive elections past their retention, erase old message records.
+    "retention-sweep": {
+        "task": "election_pages.tasks.retention_sweep_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
+# Archive and retention (docs/operations.md «Retention»): an election's ballot sessions,
+# code requests and code messages are kept this many days after voting ends, then the
+# election is archived and they are erased. Finished message records go after
+# DELIVERY_RETENTION_DAYS whatever they were for.
+ELECTION_RETENTION_DAYS = env.int("ELECTION_RETENTION_DAYS", default=30)
+DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=30)
 # A ballot session (voting login → «ثبت رای») lives this long, never past the window's end.
 VOTING_SESSION_MINUTES = env.int("VOTING_SESSION_MINUTES", default=30)
 RATELIMITS["voting_login"] = {"ip": "30/10minute", "national_code": "10/10minute"}

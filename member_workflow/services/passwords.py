@@ -159,6 +159,12 @@ def _record(member, purpose, channel, destination, error="") -> None:
     )
 
 
+def message_deliveries_purge(*, before) -> int:
+    """Retention (issue 6, archive): erase the account-message records created before
+    `before`. Returns how many went."""
+    return MessageDelivery.objects.filter(created_at__lt=before).delete()[0]
+
+
 @transaction.atomic
 def password_sms_reset_request(*, national_code: str) -> str:
     """M4 option 2: returns the code to show on screen (with the system number). Refused to

@@ -192,9 +192,13 @@ def test_a3_an_editor_who_is_not_superuser_cannot_force_close():
 # --- later states and cancel -----------------------------------------------------------
 
 
-def test_a3_tally_publish_archive_follow_in_order():
+def test_a3_tally_publish_archive_follow_in_order(settings):
+    settings.ELECTION_RETENTION_DAYS = 0  # archiving waits for the retention period (tests/integration/test_archive.py)
     staff = StaffFactory()
-    election = ElectionFactory(state=ElectionState.CLOSED)
+    ended = timezone.now() - datetime.timedelta(minutes=1)
+    election = ElectionFactory(
+        state=ElectionState.CLOSED, voting_starts_at=ended - datetime.timedelta(hours=1), voting_ends_at=ended
+    )
     with pytest.raises(ElectionTransitionError):
         services.election_archive(election_id=election.pk, actor=staff)
     # The tally goes through the results service: count, store, then the transition.
