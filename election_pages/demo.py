@@ -279,7 +279,9 @@ def _demo_election(*, spec, index_pages, staff, now):
     page = ElectionPage.objects.filter(locale=index_pages["fa"].locale, slug=spec["slug"]).first()
     if page is not None:
         return page.election
-    if spec["state"] == "open":
+    if spec["state"] in ("open", "published"):
+        # The past election is voted for real first, so its window is open now; it moves
+        # back to its historical dates once the votes are in (`_demo_past_votes`).
         starts_at = now - datetime.timedelta(minutes=5)
     else:
         starts_at = now + datetime.timedelta(days=spec["starts_in_days"])
@@ -341,16 +343,74 @@ def _demo_election(*, spec, index_pages, staff, now):
     page_en.save_revision(user=staff).publish()
 
     target = spec["state"]
-    if target in (ElectionState.ANNOUNCED, ElectionState.OPEN, ElectionState.CLOSED):
+    if target in (ElectionState.ANNOUNCED, ElectionState.OPEN, ElectionState.PUBLISHED):
         services.election_announce(election_id=election.pk, actor=staff)
-    if target == ElectionState.CLOSED:
-        # A past election: its window is behind us, so it can open and close at once.
+    if target in (ElectionState.OPEN, ElectionState.PUBLISHED):
         services.election_open(election_id=election.pk, actor=staff)
-        services.election_close(election_id=election.pk, actor=staff)
-    if target == ElectionState.OPEN:
-        services.election_open(election_id=election.pk, actor=staff)
+    if target == ElectionState.PUBLISHED:
+        _demo_past_votes(election=election, staff=staff)
+        ends_at = now + datetime.timedelta(days=spec["starts_in_days"] + spec["length_days"])
+        Election.objects.filter(pk=election.pk).update(
+            voting_starts_at=ends_at - datetime.timedelta(days=spec["length_days"]), voting_ends_at=ends_at
+        )
+        _demo_count_and_publish(election=election, staff=staff)
     election.refresh_from_db()
     return election
+
+
+def _demo_past_votes(*, election, staff) -> None:
+    """The past election's ballots, cast by PAST_VOTERS through the voting services (login
+    step, channel, ballot, code, confirmation): real sealed ballots, participations and
+    receipts, nothing written directly. The third channel confirms without a worker."""
+    import random
+
+    from member_workflow.models import Member, Membership, MembershipState
+
+    from .voting import services as voting
+
+    draw = random.Random(content.PAST_SEED)
+    positions = list(election.positions.order_by("sort_order"))
+    for index, (first, last) in enumerate(content.PAST_VOTERS):
+        code = _demo_national_code(2000 + index)
+        member = Member.objects.filter(username=code).first() or Member.objects.create_user(
+            username=code,
+            password=content.DEMO_VOTER_PASSWORD,
+            first_name=first,
+            last_name=last,
+            mobile=f"0912001{index:04d}",
+        )
+        membership, _ = Membership.objects.get_or_create(member=member, association=election.association)
+        if membership.state == MembershipState.PENDING:
+            membership.approve(by=staff)
+            membership.save()
+        picks = {}
+        for position in positions:
+            candidates = list(position.candidates.filter(live=True).order_by("pk"))
+            weights = content.PAST_WEIGHTS[position.name][: len(candidates)]
+            wanted = draw.choice([position.selection_limit] * 4 + [position.selection_limit - 1])
+            chosen = []
+            while len(chosen) < wanted:
+                pick = draw.choices(candidates, weights=weights)[0]
+                if pick.pk not in chosen:
+                    chosen.append(pick.pk)
+            picks[str(position.pk)] = [str(pk) for pk in chosen]
+        session = voting.ballot_session_start(election_id=election.pk, member=member)
+        voting.ballot_channel_choose(session_id=session.pk, member=member, channel="inbound_sms")
+        voting.ballot_select(session_id=session.pk, member=member, selections=picks)
+        shown = voting.ballot_code_request(session_id=session.pk, member=member)
+        voting.ballot_inbound_code_accept(sender_mobile=member.mobile, code=shown)
+        voting.ballot_confirm_received(session_id=session.pk, member=member)
+
+
+def _demo_count_and_publish(*, election, staff) -> None:
+    """Close (its end is now behind), tally and publish through the services, as staff
+    would with the admin buttons."""
+    from . import services
+    from .results import election_tally
+
+    services.election_close(election_id=election.pk, actor=staff)
+    election_tally(election_id=election.pk, actor=staff)
+    services.election_transition(election_id=election.pk, transition="publish_results", actor=staff)
 
 
 @transaction.atomic

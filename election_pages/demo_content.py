@@ -265,6 +265,35 @@ SMALL_CANDIDATES = {
     "بازرس": [("بهرام", "نوری", "۲۰۱", "دانشگاه علوم پزشکی مشهد", "پزشکی کودکان", "دانشیار")],
 }
 
+PAST_CANDIDATES = {
+    "هیات مدیره": [
+        ("احمد", "رستمی", "۱۰۱", "دانشگاه علوم پزشکی تهران", "انفورماتیک پزشکی", "استاد"),
+        ("مینا", "شریفی", "۱۰۲", "دانشگاه علوم پزشکی شهید بهشتی", "مدیریت اطلاعات سلامت", "دانشیار"),
+        ("کاوه", "نیک‌نام", "۱۰۳", "دانشگاه علوم پزشکی ایران", "انفورماتیک پزشکی", "استادیار"),
+        ("سمیه", "طاهری", "۱۰۴", "دانشگاه علوم پزشکی اصفهان", "انفورماتیک پزشکی", "دانشیار"),
+        ("بابک", "فتحی", "۱۰۵", "دانشگاه علوم پزشکی تبریز", "مدیریت اطلاعات سلامت", "استادیار"),
+    ],
+    "بازرس": [
+        ("نازنین", "قاسمی", "۲۰۱", "دانشگاه علوم پزشکی شیراز", "انفورماتیک پزشکی", "استادیار"),
+        ("مهدی", "اکبری", "۲۰۲", "دانشگاه علوم پزشکی مشهد", "مدیریت اطلاعات سلامت", "دانشیار"),
+    ],
+}
+
+# The past election is voted for real: these members (approved in its association, each
+# with a mobile) cast their ballots through the voting services, confirming by the third
+# channel (the 4-digit code from their own mobile). Who picks whom comes from a seeded
+# random draw weighted by PAST_WEIGHTS, so every `manage.py demo` gives the same result.
+PAST_VOTERS = [
+    ("نسرین", "اکبرزاده"), ("جواد", "امینی"), ("شهلا", "باقری"), ("کیوان", "بهرامی"),
+    ("مژگان", "پارسا"), ("سعید", "ترابی"), ("هدی", "جلالی"), ("فرهاد", "حیدری"),
+    ("رویا", "خلیلی"), ("مسعود", "دلاوری"), ("پریسا", "رحمانی"), ("نیما", "زارعی"),
+    ("سپیده", "سلطانی"), ("آرش", "شجاعی"), ("طاهره", "صفری"), ("بهزاد", "عباسی"),
+    ("لاله", "غفاری"), ("حمید", "فرجی"), ("یاسمن", "قربانی"), ("کامبیز", "کیانی"),
+    ("گلناز", "لطفی"), ("مجید", "مرادی"), ("نگار", "نادری"), ("وحید", "هاشمی"),
+]  # fmt: skip
+PAST_WEIGHTS = {"هیات مدیره": [9, 7, 6, 4, 2], "بازرس": [5, 3]}
+PAST_SEED = 1404
+
 # Each election: key, association slug, window (days from now, hours for the open one),
 # the state to reach through the services, titles and descriptions, candidates.
 ELECTIONS = [
@@ -329,8 +358,8 @@ ELECTIONS = [
         "association": "medical-informatics",
         "starts_in_days": -365,
         "length_days": 2,
-        "state": "closed",
-        "candidates": SMALL_CANDIDATES,
+        "state": "published",
+        "candidates": PAST_CANDIDATES,
         "fa": {
             "title": "انتخابات سال ۱۴۰۴ هیات مدیره انجمن علمی انفورماتیک پزشکی ایران",
             "description": "رای‌گیری این انتخابات به پایان رسیده است.",

@@ -3,6 +3,7 @@ idempotent, and replacing the old «به زودی» placeholder pages."""
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import Locale
 
 from election_pages.demo import demo_elections_build, portal_pages_build
@@ -30,7 +31,7 @@ def test_a3_demo_builds_draft_announced_open_and_past_elections(portal):
         "draft": ElectionState.DRAFT,
         "announced": ElectionState.ANNOUNCED,
         "open": ElectionState.OPEN,
-        "past": ElectionState.CLOSED,
+        "past": ElectionState.PUBLISHED,
     }
     open_election = built["open"]
     assert open_election.association.slug == "medical-informatics"
@@ -54,7 +55,7 @@ def test_a3_demo_is_idempotent(portal):
     demo_elections_build(staff=staff)
     demo_elections_build(staff=staff)
     assert Election.objects.count() == 4
-    assert Candidate.objects.count() == 8 + 3 * 4
+    assert Candidate.objects.count() == 8 + 2 * 4 + 7
 
 
 def test_p3_p6_demo_replaces_old_placeholder_pages_and_keeps_the_menus(portal):
@@ -84,3 +85,29 @@ def test_demo_command_prints_the_demo_voters(portal, capsys):
     call_command("demo")
     out = capsys.readouterr().out
     assert "DemoVoter2026" in out and "Demo elections" in out
+
+
+def test_r1_r2_demo_past_election_is_counted_from_ballots_cast_through_the_services(portal, client):
+    """Issue 6, demo: the past election's result comes from real sealed ballots, cast by its
+    voters through the voting services, then closed, tallied and published."""
+    from cms_site.audit.models import AuditEntry
+    from election_pages.demo_content import PAST_VOTERS
+    from election_pages.results import recount_from_export, sealed_ballots_export
+    from election_pages.voting.models import Participation, SealedBallot
+
+    past = demo_elections_build(staff=demo_staff_build())["past"]
+    assert past.state == ElectionState.PUBLISHED
+    assert (timezone.now() - past.voting_ends_at).days > 300  # its window moved back after the votes
+    voters = len(PAST_VOTERS)
+    assert Participation.objects.filter(election=past).count() == voters
+    assert SealedBallot.objects.filter(election=past).count() == voters
+    assert past.result.ballots == voters
+    confirms = AuditEntry.objects.filter(action="ballot.confirm", payload__election_id=past.pk)
+    assert confirms.count() == voters and all(entry.payload["channel"] == "inbound_sms" for entry in confirms)
+    board = next(iter(past.result.positions.values()))
+    assert sum(c["votes"] for c in board["candidates"]) > voters  # several picks per ballot
+    assert sum(c["is_elected"] for c in board["candidates"]) == 3
+    recounted = recount_from_export(sealed_ballots_export(election_id=past.pk))
+    stored = {pid: {str(c["id"]): c["votes"] for c in p["candidates"]} for pid, p in past.result.positions.items()}
+    assert recounted == stored
+    assert client.get(f"/results/{past.pk}/").status_code == 200

@@ -42,4 +42,8 @@ class Command(BaseCommand):
                 f"Vote in the open election: /voting/{elections['open'].pk}/ — the confirmation codes "
                 "arrive in /dev/outbox/ (var/outbox/sms.jsonl and var/outbox/mail/)."
             )
+        if "past" in elections:
+            self.stdout.write(
+                f"Published results of the past election (voted through the services): /results/{elections['past'].pk}/"
+            )
         self.stdout.write("More demo members: see README («Members and associations»).")
