@@ -36,12 +36,40 @@ from .forms import ChannelForm, ConfirmForm, VotingLoginForm, ballot_post_select
 from .models import BallotSessionState, ConfirmChannel
 
 SESSION_KEY = "voting_sessions"  # {election id: ballot session id} of this browser
-INBOUND_KEY = "voting_inbound_codes"  # {ballot session id: the 4-digit code to show}
 RECEIPT_SALT = "voting-receipt"
+INBOUND_SALT = "voting-inbound-code"
 
 
 def receipt_cookie_name(election_id: int) -> str:
     return f"voting_receipt_{election_id}"
+
+
+def inbound_cookie_name(election_id: int) -> str:
+    return f"voting_inbound_{election_id}"
+
+
+def _inbound_code_keep(request, response, election, session, code: str):
+    """The third channel's 4-digit code to show lives only in this browser (a signed cookie,
+    like the receipt); the server keeps just its digest, so it never sits in the database."""
+    if code:
+        response.set_signed_cookie(
+            inbound_cookie_name(election.pk),
+            f"{session.pk}:{code}",
+            salt=INBOUND_SALT,
+            max_age=settings.VOTING_SESSION_MINUTES * 60,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _inbound_code(request, election, session) -> str:
+    value = request.get_signed_cookie(
+        inbound_cookie_name(election.pk), default="", salt=INBOUND_SALT, max_age=settings.VOTING_SESSION_MINUTES * 60
+    )
+    session_id, _sep, code = value.partition(":")
+    return code if session_id == str(session.pk) else ""
 
 
 def _election(election_id: int) -> Election:
@@ -70,13 +98,16 @@ def _session(request, election):
 
 
 def _forget(request, election, session) -> None:
+    """This browser leaves the ballot session. A third-channel code cookie left behind
+    names that session only, so it shows nothing for a later one, and expires with it."""
     sessions = dict(request.session.get(SESSION_KEY, {}))
     sessions.pop(str(election.pk), None)
     request.session[SESSION_KEY] = sessions
-    codes = dict(request.session.get(INBOUND_KEY, {}))
-    if session is not None:
-        codes.pop(str(session.pk), None)
-    request.session[INBOUND_KEY] = codes
+
+
+def _inbound_code_drop(response, election):
+    response.delete_cookie(inbound_cookie_name(election.pk), samesite="Lax")
+    return response
 
 
 def _step_url(election, session) -> str:
@@ -216,14 +247,13 @@ def voting_ballot(request, election_id: int):
     error = ""
     chosen = {k: {int(i) for i in v} for k, v in (session.selections or {}).items()}
     if request.method == "POST":
+        shown = ""
         try:
             session = services.ballot_select(
                 session_id=session.pk, member=request.user, selections=ballot_post_selections(request.POST)
             )
             if session.state == BallotSessionState.SELECTED:
                 shown = services.ballot_code_request(session_id=session.pk, member=request.user)
-                if shown:
-                    request.session[INBOUND_KEY] = {**request.session.get(INBOUND_KEY, {}), str(session.pk): shown}
         except InvalidBallot as exc:
             error = str(exc)
         except OtpError as exc:
@@ -232,7 +262,7 @@ def voting_ballot(request, election_id: int):
         except VotingError as exc:
             return _fail(request, election, session, exc)
         else:
-            return redirect("voting:review", election.pk)
+            return _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
     positions = selectors.ballot_positions(election=election)
     for position in positions:
         position.chosen_ids = chosen.get(str(position.pk), set())
@@ -275,7 +305,7 @@ def voting_review(request, election_id: int):
         "session": session,
         "summary": selectors.ballot_selection_summary(session=session),
         "deliveries": otp_challenge_deliveries(member=request.user, purpose_ref=session.purpose_ref),
-        "inbound_code": request.session.get(INBOUND_KEY, {}).get(str(session.pk), ""),
+        "inbound_code": _inbound_code(request, election, session),
         "system_number": settings.SMS_SYSTEM_NUMBER,
         "is_inbound": session.channel == ConfirmChannel.INBOUND_SMS,
         "has_email": bool((request.user.email or "").strip()),
@@ -287,7 +317,7 @@ def _voted(request, election, session, receipt: str):
     """After the seal: forget the session, keep the receipt only in this browser (a signed
     cookie; the server stores nothing that links the voter to it), show the thanks."""
     _forget(request, election, session)
-    response = redirect("voting:done", election.pk)
+    response = _inbound_code_drop(redirect("voting:done", election.pk), election)
     response.set_signed_cookie(
         receipt_cookie_name(election.pk),
         receipt,
@@ -334,9 +364,8 @@ def voting_code_resend(request, election_id: int):
     except VotingError as exc:
         return _fail(request, election, session, exc)
     else:
-        if shown:
-            request.session[INBOUND_KEY] = {**request.session.get(INBOUND_KEY, {}), str(session.pk): shown}
         messages.success(request, _("کد تایید دوباره ارسال شد."))
+        return _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
     return redirect("voting:review", election.pk)
 
 
@@ -396,6 +425,6 @@ def voting_leave(request, election_id: int):
     session = _session(request, election)
     if session is not None:
         services.ballot_abandon(session_id=session.pk, member=request.user)
-    _forget(request, election, session)
     messages.info(request, _("از برگه رای خارج شدید؛ انتخاب‌های شما پاک شد."))
-    return redirect("voting:start", election.pk)
+    _forget(request, election, session)
+    return _inbound_code_drop(redirect("voting:start", election.pk), election)

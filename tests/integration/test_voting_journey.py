@@ -180,6 +180,12 @@ def test_v5_third_channel_shows_code_and_number_and_the_page_seals_after_the_sms
     number = re.search(r'data-role="system-number">([^<]+)<', page).group(1)
     assert normalize_digits(number) == settings.SMS_SYSTEM_NUMBER
     shown = normalize_digits(re.search(r'data-role="inbound-code">([^<]+)<', page).group(1))
+    # V7: the code to show lives in this browser's signed cookie; the database keeps only
+    # its digest (nothing in the session table, nothing in the ballot session).
+    from django.contrib.sessions.models import Session
+
+    assert not any(shown in str(stored.get_decoded()) for stored in Session.objects.all())
+    assert shown not in str(BallotSession.objects.filter(member=member).values().get())
     status = reverse("voting:status", args=[election.pk])
     assert client.get(status).json() == {"state": "code_sent", "is_code_received": False}
 
