@@ -11,8 +11,8 @@ expiry.
 
 When: an election can be archived once `ELECTION_RETENTION_DAYS` have passed since the end
 of voting (the guard `retention_passed`), by an editor («بایگانی») or by the daily
-retention sweep, which also erases every finished message record, code request and
-account-message record older than `DELIVERY_RETENTION_DAYS`, and expired web sessions.
+retention sweep, which also erases every finished message record (codes, password messages,
+notices) and code request older than `DELIVERY_RETENTION_DAYS`, and expired web sessions.
 """
 
 import datetime
@@ -51,7 +51,6 @@ def retention_sweep(*, now=None) -> dict:
 
     from django_fsm import ConcurrentTransition
 
-    from member_workflow.services.passwords import message_deliveries_purge
     from otp_delivery.services import otp_records_purge
 
     from .services import ElectionTransitionError, election_transition
@@ -70,7 +69,6 @@ def retention_sweep(*, now=None) -> dict:
     before = now - datetime.timedelta(days=settings.DELIVERY_RETENTION_DAYS)
     with transaction.atomic():
         erased = otp_records_purge(before=before)
-        erased["account_messages"] = message_deliveries_purge(before=before)
         if any(erased.values()):
             audit_record(actor=None, action="retention.sweep", target=None, payload=dict(erased))
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -285,35 +285,3 @@ class MemberCredential(ConcurrentTransitionMixin, models.Model):
     )
     def confirm_sms_reset(self) -> None:
         self._touch()
-
-
-class DeliveryChannel(models.TextChoices):
-    SMS = "sms", _("پیامک")
-    EMAIL = "email", _("پست الکترونیک")
-
-
-class DeliveryStatus(models.TextChoices):
-    SENT = "sent", _("ارسال شد")
-    FAILED = "failed", _("ناموفق")
-
-
-class MessageDelivery(models.Model):
-    """One outbound message about a member's account, for support (never its text)."""
-
-    member = models.ForeignKey(
-        "Member", verbose_name=_("عضو"), on_delete=models.CASCADE, related_name="message_deliveries"
-    )
-    purpose = models.CharField(_("موضوع"), max_length=40)
-    channel = models.CharField(_("روش"), max_length=10, choices=DeliveryChannel.choices)
-    destination = models.CharField(_("گیرنده (پوشیده)"), max_length=120)
-    status = models.CharField(_("نتیجه"), max_length=10, choices=DeliveryStatus.choices)
-    error = models.CharField(_("خطا"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("زمان"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("پیام ارسالی")
-        verbose_name_plural = _("پیام‌های ارسالی")
-
-    def __str__(self):
-        return f"{self.purpose} {self.channel} → {self.destination}: {self.status}"

@@ -63,12 +63,27 @@ def memberships_visible_to(*, user) -> QuerySet[Membership]:
 def member_support_summary(*, member) -> dict:
     """Support lookup: membership states, password-lifecycle state, recent deliveries
     (masked destinations). Never a password or a code."""
-    from .models import MessageDelivery, PasswordState
+    from otp_delivery.selectors import member_recent_messages
+
+    from .contact import mask_email, mask_mobile
+    from .models import PasswordState
 
     state = member_password_state(member=member)
     return {
         "memberships": list(member_memberships(member=member)),
         "password_state": state,
         "password_state_label": PasswordState(state).label,
-        "deliveries": list(MessageDelivery.objects.filter(member=member)[:10]),
+        "deliveries": [
+            {
+                "created_at": delivery.created_at,
+                "kind": delivery.get_kind_display(),
+                "channel": delivery.get_channel_display(),
+                "recipient": mask_email(delivery.recipient)
+                if delivery.channel == "email"
+                else mask_mobile(delivery.recipient),
+                "state": delivery.get_state_display(),
+                "error": delivery.last_error,
+            }
+            for delivery in member_recent_messages(member=member, limit=10)
+        ],
     }

@@ -30,6 +30,12 @@ def otp_challenge_deliveries(*, member, purpose_ref: str) -> list[Delivery]:
     return list(challenge.deliveries.defer("sealed_body").order_by("-created_at", "-pk"))
 
 
+def member_recent_messages(*, member, limit: int = 10) -> list[Delivery]:
+    """The member's latest messages of every kind (codes, password messages, notices), for
+    support: kind, channel, recipient, state, last error. Never the text."""
+    return list(Delivery.objects.filter(member=member).defer("sealed_body").order_by("-created_at", "-pk")[:limit])
+
+
 @dataclass(frozen=True)
 class OutboxSms:
     to: str

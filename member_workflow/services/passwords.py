@@ -12,17 +12,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition
 
 from cms_site.audit.services import audit_record
-from otp_delivery.sms import SmsDeliveryError, sms_send
+from otp_delivery.services import member_email, member_mobile, message_queue
 
-from ..contact import mask_email, mask_mobile
 from ..errors import (
     ConcurrentChange,
     ElectionInVotingWindow,
@@ -31,7 +30,7 @@ from ..errors import (
     NoMobileRegistered,
     ResetNotForAdmins,
 )
-from ..models import DeliveryChannel, DeliveryStatus, Member, MemberCredential, MessageDelivery, PasswordState
+from ..models import Member, MemberCredential, PasswordState
 from ..national_code import normalize_national_code
 from ..password_policy import random_password
 
@@ -101,9 +100,12 @@ def password_random_request(*, national_code: str, actor: Member | None = None) 
     return True
 
 
+@sensitive_variables()  # error reports never show the new password
 def password_random_send(*, member_id: int) -> None:
     """M4 option 1 / A4, run by the Celery task: generate a new random password, store it,
-    and send it to the registered mobile and email. It is never shown on screen."""
+    and queue it to the registered mobile and email through otp_delivery's message queue
+    (sealed at rest, sent by a worker with retries, the text erased once sent). It is never
+    shown on screen. Everything commits together: no password is set without its messages."""
     password = random_password()
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member_id)
@@ -113,56 +115,24 @@ def password_random_send(*, member_id: int) -> None:
         credential.send_random()
         _save(credential)
         audit_record(actor=None, action="password.random_sent", target=member, payload={})
-    with override(settings.LANGUAGE_CODE):
-        text = _("سامانه انتخابات انجمن‌های علمی\nکلمه عبور جدید شما: %(password)s\nنام کاربری: کد ملی شما") % {
-            "password": password
-        }
-        subject = _("کلمه عبور جدید سامانه انتخابات")
-    _deliver(member=member, purpose="password_random", text=text, subject=subject)
-
-
-def _deliver(*, member: Member, purpose: str, text: str, subject: str) -> None:
-    """Send `text` by SMS and email, record each attempt (without the text); raise the
-    SMS error for a retry only when no channel worked and the failure is transient."""
-    sms_error = None
-    delivered = False
-    if member.mobile:
-        try:
-            sms_send(to=member.mobile, text=text)
-        except SmsDeliveryError as exc:
-            sms_error = exc
-            _record(member, purpose, DeliveryChannel.SMS, mask_mobile(member.mobile), error=type(exc).__name__)
-        else:
-            delivered = True
-            _record(member, purpose, DeliveryChannel.SMS, mask_mobile(member.mobile))
-    if member.email:
-        try:
-            send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [member.email])
-        except OSError as exc:
-            _record(member, purpose, DeliveryChannel.EMAIL, mask_email(member.email), error=type(exc).__name__)
-        else:
-            delivered = True
-            _record(member, purpose, DeliveryChannel.EMAIL, mask_email(member.email))
-    logger.info("password delivery", extra={"member_id": member.pk, "purpose": purpose, "delivered": delivered})
-    if not delivered and sms_error is not None and sms_error.is_transient:
-        raise sms_error
-
-
-def _record(member, purpose, channel, destination, error="") -> None:
-    MessageDelivery.objects.create(
-        member=member,
-        purpose=purpose,
-        channel=channel,
-        destination=destination,
-        status=DeliveryStatus.FAILED if error else DeliveryStatus.SENT,
-        error=error[:200],
-    )
-
-
-def message_deliveries_purge(*, before) -> int:
-    """Retention (issue 6, archive): erase the account-message records created before
-    `before`. Returns how many went."""
-    return MessageDelivery.objects.filter(created_at__lt=before).delete()[0]
+        with override(settings.LANGUAGE_CODE):
+            text = _("سامانه انتخابات انجمن‌های علمی\nکلمه عبور جدید شما: %(password)s\nنام کاربری: کد ملی شما") % {
+                "password": password
+            }
+            subject = _("کلمه عبور جدید سامانه انتخابات")
+        queued = []
+        for channel, recipient in (("sms", member_mobile(member)), ("email", member_email(member))):
+            if recipient:
+                message_queue(
+                    channel=channel,
+                    recipient=recipient,
+                    text=text,
+                    subject=subject,
+                    member=member,
+                    action="password.message_queue",
+                )
+                queued.append(channel)
+    logger.info("password delivery queued", extra={"member_id": member.pk, "channels": queued})
 
 
 @transaction.atomic
