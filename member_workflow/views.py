@@ -24,6 +24,7 @@ from .errors import MemberWorkflowError
 from .middleware import SESSION_KEY as MUST_CHANGE_SESSION_KEY
 from .services import passwords, profile, registration
 from .services.inbound_sms import inbound_sms_dispatch
+from .signals import m5_checked_mark
 from .throttling import RateLimited, rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def login_view(request):
             except MemberWorkflowError as exc:
                 form.add_error(None, str(exc.message))
             else:
+                m5_checked_mark(request)
                 login(request, user)
                 if must_change:
                     request.session[MUST_CHANGE_SESSION_KEY] = True

@@ -15,6 +15,7 @@ from tests.factories import (
     ElectionFactory,
     MemberFactory,
     MembershipFactory,
+    StaffFactory,
     approved_member,
     association_admin,
     member_with_password_state,
@@ -374,3 +375,34 @@ def test_logout_is_post_only(client):
     assert "_auth_user_id" in client.session
     client.post("/accounts/logout/")
     assert "_auth_user_id" not in client.session
+
+
+def test_m5_applies_to_the_wagtail_admin_login_too(client):
+    """An association admin whose password is the national code, logging in at /admin/login/,
+    goes nowhere but the password change (the same rule as the portal login)."""
+    admin = association_admin(AssociationFactory())
+    admin.set_password(admin.national_code)
+    admin.save()
+    response = client.post("/admin/login/", {"username": admin.national_code, "password": admin.national_code})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+    assert client.get("/admin/")["Location"] == "/accounts/password/change/"
+
+
+def test_m5_wagtail_admin_login_is_refused_while_an_election_is_open(client):
+    association = AssociationFactory()
+    admin = approved_member(association)  # a member of the association who also administers it
+    association.admins.add(admin)
+    admin.set_password(admin.national_code)
+    admin.save()
+    ElectionFactory(association=association, state=ElectionState.OPEN)
+    response = client.post(
+        "/admin/login/", {"username": admin.national_code, "password": admin.national_code}, follow=True
+    )
+    assert "_auth_user_id" not in client.session
+    assert "در زمان برگزاری انتخابات امکان ورود با آن وجود ندارد" in response.content.decode()
+
+
+def test_m5_ordinary_admin_login_is_untouched(client):
+    admin = StaffFactory()
+    response = client.post("/admin/login/", {"username": admin.national_code, "password": "Member2026pass"})
+    assert response.status_code == 302 and client.get("/admin/").status_code == 200
