@@ -352,9 +352,11 @@ def _run_progress(run_id: int):
 
 def _run_move(run_id: int, move: str, **kwargs) -> TallyRun:
     with transaction.atomic():
-        run = TallyRun.objects.select_for_update().get(pk=run_id)
+        run = TallyRun.objects.select_for_update().select_related("election").get(pk=run_id)
         getattr(run, move)(**kwargs)
         run.save()
+        if move == "fail":  # a refused count (e.g. ballots ≠ participations) belongs in the audit trail
+            audit_record(actor=None, action="election.tally_failed", target=run.election, payload={"run_id": run.pk})
         return run
 
 

@@ -130,6 +130,9 @@ def test_r1_mismatch_failure_is_reported_in_persian_in_the_admin(
     assert 'data-role="tally-run-failure"' in html
     assert "برگه‌های رای مهر و موم شده (۱)" in html and "مشارکت‌های ثبت شده (۲)" in html
     assert "window.location.reload()" not in html
+    from cms_site.audit.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="election.tally_failed", target_id=str(election.pk)).count() == 1
     assert "شمارش ناموفق" in client.get(reverse("elections:index")).content.decode()
     # After a failure, pressing again queues a fresh run.
     with django_capture_on_commit_callbacks(execute=False) as queued:
