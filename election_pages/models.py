@@ -614,5 +614,5 @@ class ElectionPage(RoutablePageMixin, Page):
         return election_participate(request=request, page=self)
 
 
-from .result_models import ElectionResult  # noqa: E402,F401  (stored tally, issue 6)
+from .result_models import ElectionResult, TallyRun  # noqa: E402,F401  (stored tally and its runs, issue 6)
 from .voting.models import BallotSession, Participation, SealedBallot  # noqa: E402,F401  (voting models, issue 5)

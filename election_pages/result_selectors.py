@@ -1,15 +1,34 @@
 """Reads for the results pages: the stored result shaped for display, receipts, audit summary."""
 
+from django.utils.translation import gettext_lazy as _
+
 from cms_site.audit.models import AuditEntry
 
-from .models import RESULTS_PUBLIC_STATES, Election, ElectionResult, ElectionState
+from .models import RESULTS_PUBLIC_STATES, Election, ElectionResult, ElectionState, TallyRun, can_manage_election
 
 
 def election_results_visible(*, election: Election, user) -> bool:
-    """R1: staff review a stored result from the tally on; everyone sees it once published."""
-    staff = bool(user and user.is_authenticated and user.is_staff)
+    """R1: those who can manage the election review a stored result from the tally on;
+    everyone sees it once published. The results page and every export use this one rule."""
+    staff = bool(user and user.is_authenticated and can_manage_election(election, user))
     allowed = (ElectionState.TALLIED, *RESULTS_PUBLIC_STATES) if staff else RESULTS_PUBLIC_STATES
     return election.state in allowed and ElectionResult.objects.filter(election=election).exists()
+
+
+TALLY_STEP_LABELS = {
+    "check": _("بررسی برابری برگه‌های رای و مشارکت‌ها"),
+    "count": _("شمارش آرا در پایگاه داده"),
+    "positions": _("واگذاری کرسی‌های هر سمت"),
+    "store": _("ذخیره نتیجه"),
+}
+
+
+def election_tally_run_latest(*, election: Election) -> TallyRun | None:
+    """The admin's view of the last «شمارش آرا»: state, times, step and progress, failure."""
+    run = election.tally_runs.select_related("requested_by").first()
+    if run is not None:
+        run.step_label = TALLY_STEP_LABELS.get(run.step, "")
+    return run
 
 
 def result_for_display(*, result: ElectionResult) -> dict:
@@ -56,3 +75,30 @@ def election_audit_summary(*, election: Election) -> list[dict]:
         {"seq": e.seq, "action": e.action, "at": e.created_at, "hash": e.entry_hash}
         for e in entries.only("seq", "action", "created_at", "entry_hash")
     ]
+
+
+def election_minutes(*, election: Election) -> dict:
+    """Everything the official minutes («صورتجلسه») state: the election, its window, the
+    tally, each position's ranking with the elected marked, boundary ties and how they are
+    resolved, blank ballots, and the audit chain's head hash at the tally."""
+    result = election.result
+    shown = result_for_display(result=result)
+    positions = []
+    for position in shown["positions"]:
+        tied = [c for c in position["candidates"] if c["is_tied"]]
+        lot = position.get("lot")  # {"seed", "winners": [candidate ids]} once a lot is recorded
+        positions.append(
+            {
+                **position,
+                "tied": tied,
+                "lot_seed": lot.get("seed") if lot else "",
+                "lot_winners": [c for c in tied if lot and c["id"] in lot.get("winners", [])],
+            }
+        )
+    return {
+        **shown,
+        "election": election,
+        "association": election.association,
+        "positions": positions,
+        "is_preview": election.state == ElectionState.TALLIED,
+    }

@@ -13,6 +13,12 @@ urlpatterns = [
         name="election_receipts_download",
     ),
     path(
+        "results/<int:election_id>/minutes.pdf", result_views.election_results_minutes, name="election_results_minutes"
+    ),
+    path(
+        "results/<int:election_id>/results.csv", result_views.election_results_csv_download, name="election_results_csv"
+    ),
+    path(
         "results/<int:election_id>/ballots.<str:fmt>",
         result_views.election_ballots_download,
         name="election_ballots_download",

@@ -9,12 +9,14 @@ import csv
 from django import forms
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from cms_site.common.captcha import CaptchaFormMixin
 from cms_site.common.digits import normalize_digits
 
 from .models import Election, ElectionState
+from .result_exports import election_minutes_pdf, election_results_csv
 from .result_selectors import (
     election_audit_summary,
     election_results_visible,
@@ -89,3 +91,24 @@ def election_ballots_download(request, election_id: int, fmt: str):
                 writer.writerow([f"{number}:{position_id}", " ".join(str(c) for c in chosen)])
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-ballots.{fmt}"'
     return response
+
+
+def _download(response: HttpResponse, *, election: Election, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-{filename}"'
+    if election.state == ElectionState.TALLIED:  # staff preview: never in a shared cache
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def election_results_minutes(request, election_id: int):
+    """The official minutes («صورتجلسه») as PDF, in the active language (R1, P6)."""
+    election = _visible_election(request, election_id)
+    pdf = election_minutes_pdf(election=election)
+    return _download(HttpResponse(pdf, content_type="application/pdf"), election=election, filename="minutes.pdf")
+
+
+def election_results_csv_download(request, election_id: int):
+    """The results as CSV, one row per candidate (R1, P6)."""
+    election = _visible_election(request, election_id)
+    response = HttpResponse(election_results_csv(election=election), content_type="text/csv; charset=utf-8")
+    return _download(response, election=election, filename="results.csv")

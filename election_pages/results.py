@@ -5,19 +5,31 @@ Counting happens in the database (JSON functions of PostgreSQL or SQLite), never
 Python loop over ballot rows, so a million ballots count in seconds (see bench/).
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from cms_site.audit.models import AuditHead
 from cms_site.audit.services import audit_record
+from cms_site.common.digits import persian_digits
 from member_workflow.selectors import association_approved_member_count
 
-from .models import Election, ElectionResult, ElectionState
+from .models import Election, ElectionResult, ElectionState, TallyRun
+from .result_models import TALLY_RUN_ACTIVE_STATES, TallyRunState
 from .selectors import election_ballot_positions
 from .tally import SeatAssignment, seats_assign
 from .voting.models import Participation, SealedBallot
+
+logger = logging.getLogger(__name__)
+
+# progress(step=, done=, total=): how far a tally run has got (shown in the admin).
+Progress = Callable[..., None]
 
 
 class TallyMismatchError(Exception):
@@ -123,15 +135,23 @@ class ElectionTally:
         return any(position.assignment.has_tie for position in self.positions)
 
 
-def election_tally_compute(*, election_id: int) -> ElectionTally:
+def _no_progress(**_kwargs) -> None:
+    return None
+
+
+def election_tally_compute(*, election_id: int, progress: Progress = _no_progress) -> ElectionTally:
     """Count, check and assign seats. Read-only and deterministic: the same ballots always
     give the same tally. Raises TallyMismatchError when ballots ≠ participations."""
     election = Election.objects.select_related("association").get(pk=election_id)
+    progress(step="check", done=0, total=0)
     ballots = election_tally_check(election_id=election_id)
+    progress(step="count", done=0, total=0)
     counts = election_vote_counts(election_id=election_id)
     blanks = election_blank_counts(election_id=election_id)
+    ballot_positions = election_ballot_positions(election=election)
     positions = []
-    for position in election_ballot_positions(election=election):
+    progress(step="positions", done=0, total=len(ballot_positions))
+    for position in ballot_positions:
         votes = {
             candidate.pk: counts.get(position.pk, {}).get(candidate.pk, 0) for candidate in position.ballot_candidates
         }
@@ -158,6 +178,7 @@ def election_tally_compute(*, election_id: int) -> ElectionTally:
                 assignment=assignment,
             )
         )
+        progress(step="positions", done=len(positions), total=len(ballot_positions))
     return ElectionTally(
         election_id=election_id,
         ballots=ballots,
@@ -237,18 +258,36 @@ def _positions_json(tally: ElectionTally) -> dict:
     }
 
 
-@transaction.atomic
-def election_tally(*, election_id: int, actor) -> ElectionResult:
+TALLIED_STATES = (ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED)
+
+
+def election_tally(*, election_id: int, actor, progress: Progress = _no_progress) -> ElectionResult:
     """Count a closed election, store the result and move it to `tallied` (R1, A3).
-    Idempotent: an election already tallied returns its stored result unchanged."""
+    Idempotent: an election already tallied returns its stored result unchanged.
+
+    The counting runs before the storing transaction, so the progress a tally run writes
+    is visible to the admin while it counts; the ballots cannot change meanwhile (voting
+    is closed, V1), and the store step re-checks their number under the row lock.
+    """
+    stored = ElectionResult.objects.filter(election_id=election_id, election__state__in=TALLIED_STATES).first()
+    if stored is not None:
+        return stored
+    tally = election_tally_compute(election_id=election_id, progress=progress)  # refuses when ballots != participations
+    progress(step="store", done=len(tally.positions), total=len(tally.positions))
+    return _election_tally_store(election_id=election_id, actor=actor, tally=tally)
+
+
+@transaction.atomic
+def _election_tally_store(*, election_id: int, actor, tally: ElectionTally) -> ElectionResult:
     from .services import election_transition
 
     election = Election.objects.select_for_update().get(pk=election_id)
-    if election.state in (ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED):
+    if election.state in TALLIED_STATES:
         return election.result
-    tally = election_tally_compute(election_id=election_id)  # refuses when ballots != participations
+    if SealedBallot.objects.filter(election_id=election_id).count() != tally.ballots:
+        tally = election_tally_compute(election_id=election_id)  # only if something moved under us
     head = AuditHead.objects.filter(pk=1).values_list("entry_hash", flat=True).first() or ""
-    result, _ = ElectionResult.objects.update_or_create(
+    result, _created = ElectionResult.objects.update_or_create(
         election=election,
         defaults={
             "tallied_at": timezone.now(),
@@ -267,3 +306,100 @@ def election_tally(*, election_id: int, actor) -> ElectionResult:
         payload={"election_id": election_id, "ballots": tally.ballots, "has_ties": tally.has_ties},
     )
     return result
+
+
+# --- Tally runs: the admin's «شمارش آرا» as a queued, observable job (R1).
+
+
+def _run_is_stale(run: TallyRun) -> bool:
+    """A run the worker never finished (lost message, killed worker) must not block a new one."""
+    limit = timedelta(seconds=getattr(settings, "TALLY_RUN_STALE_SECONDS", 15 * 60))
+    return timezone.now() - (run.started_at or run.queued_at) > limit
+
+
+@transaction.atomic
+def election_tally_request(*, election_id: int, actor) -> TallyRun:
+    """Queue a tally of a closed election (the admin's «شمارش آرا»). A second press while a
+    run is queued or running returns that run and queues nothing (double click, two tabs)."""
+    from .services import ElectionTransitionError
+    from .tasks import election_tally_task
+
+    election = Election.objects.select_for_update().get(pk=election_id)
+    active = election.tally_runs.filter(state__in=TALLY_RUN_ACTIVE_STATES).first()
+    if active is not None and not _run_is_stale(active):
+        return active
+    if election.state in TALLIED_STATES:
+        done = election.tally_runs.filter(state=TallyRunState.DONE).first()
+        if done is not None:
+            return done
+    elif election.state != ElectionState.CLOSED:
+        raise ElectionTransitionError(
+            [_("این تغییر از وضعیت «%(state)s» ممکن نیست.") % {"state": election.get_state_display()}]
+        )
+    run = TallyRun.objects.create(election=election, requested_by=actor if actor and actor.pk else None)
+    audit_record(actor=actor, action="election.tally_requested", target=election, payload={"run_id": run.pk})
+    election_tally_task.delay_on_commit(election.pk, actor.pk if actor else None, run.pk)
+    return run
+
+
+def _run_progress(run_id: int):
+    def write(*, step: str, done: int, total: int) -> None:
+        # Outside the counting transaction: each write commits at once so the admin sees it.
+        TallyRun.objects.filter(pk=run_id).update(step=step, positions_done=done, positions_total=total)
+
+    return write
+
+
+def _run_move(run_id: int, move: str, **kwargs) -> TallyRun:
+    with transaction.atomic():
+        run = TallyRun.objects.select_for_update().select_related("election").get(pk=run_id)
+        getattr(run, move)(**kwargs)
+        run.save()
+        if move == "fail":  # a refused count (e.g. ballots ≠ participations) belongs in the audit trail
+            audit_record(actor=None, action="election.tally_failed", target=run.election, payload={"run_id": run.pk})
+        return run
+
+
+def tally_mismatch_report(error: TallyMismatchError) -> str:
+    """The admin's Persian explanation of a refused count (stored as it was written)."""
+    numbers = {
+        "sealed": persian_digits(error.sealed),
+        "participations": persian_digits(error.participations),
+        "difference": persian_digits(error.sealed - error.participations),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return (
+            _(
+                "شمارش انجام نشد: تعداد برگه‌های رای مهر و موم شده (%(sealed)s) با تعداد مشارکت‌های ثبت شده "
+                "(%(participations)s) برابر نیست (اختلاف: %(difference)s). هیچ نتیجه‌ای ذخیره نشد؛ پیش از شمارش "
+                "دوباره، این اختلاف را بررسی کنید."
+            )
+            % numbers
+        )
+
+
+def election_tally_run(*, run_id: int) -> TallyRun:
+    """Execute a queued tally run: count with progress, store, and record done or failed
+    with a Persian report. Idempotent: a finished run is returned as it is; a run left
+    running by a killed worker is counted again (the tally itself is idempotent)."""
+    from .services import ElectionTransitionError
+
+    run = TallyRun.objects.select_related("requested_by").get(pk=run_id)
+    if run.state in (TallyRunState.DONE, TallyRunState.FAILED):
+        return run
+    if run.state == TallyRunState.QUEUED:
+        run = _run_move(run_id, "start")
+    try:
+        election_tally(election_id=run.election_id, actor=run.requested_by, progress=_run_progress(run_id))
+    except TallyMismatchError as error:
+        return _run_move(run_id, "fail", report=tally_mismatch_report(error))
+    except ElectionTransitionError as error:
+        return _run_move(run_id, "fail", report=" ".join(error.messages))
+    except Exception:
+        # Unexpected (database gone, bug): record it for the admin, then let Celery log it.
+        logger.exception("tally run %s failed", run_id)
+        with translation.override(settings.LANGUAGE_CODE):
+            report = _("شمارش به دلیل خطای پیش‌بینی نشده متوقف شد. گزارش فنی در لاگ سرور است.")
+        _run_move(run_id, "fail", report=report)
+        raise
+    return _run_move(run_id, "finish")

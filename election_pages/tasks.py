@@ -12,8 +12,14 @@ def elections_schedule_run_task() -> dict:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def election_tally_task(election_id: int, actor_id: int | None) -> None:
-    """Count a closed election and store its result (R1). Idempotent like the service."""
+def election_tally_task(election_id: int, actor_id: int | None, run_id: int | None = None) -> None:
+    """Count a closed election and store its result (R1). With `run_id` (the admin's
+    «شمارش آرا»), the run records progress and the outcome. Idempotent like the service."""
+    if run_id is not None:
+        from .results import election_tally_run
+
+        election_tally_run(run_id=run_id)
+        return
     from django.contrib.auth import get_user_model
 
     from .results import election_tally

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,16 +10,21 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
-from wagtail.admin.views.generic.models import InspectView
+from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_forms import LOCKED_MESSAGE, CandidateAdminForm, ElectionAdminForm, ElectionTransitionForm
-from .models import Candidate, Election
+from .models import Candidate, Election, ElectionResult, TallyRun
+from .result_models import TallyRunState
+from .result_selectors import election_tally_run_latest
+from .results import election_tally_request
 from .selectors import election_available_transitions
 from .services import ElectionTransitionError, election_guard_failures, election_transition
-from .tasks import election_tally_task
+
+# While a tally runs, the admin page reloads itself every this many seconds.
+TALLY_REFRESH_SECONDS = 3
 
 
 class ElectionInspectView(InspectView):
@@ -40,7 +46,24 @@ class ElectionInspectView(InspectView):
             }
             for t in transitions
         ]
+        context["tally_run"] = election_tally_run_latest(election=election)
+        context["tally_refresh_seconds"] = TALLY_REFRESH_SECONDS
+        context["has_result"] = ElectionResult.objects.filter(election=election).exists()
         return context
+
+
+class TallyRunColumn(Column):
+    """The last tally run's state in the elections listing (annotated, one query)."""
+
+    def get_value(self, instance):
+        state = getattr(instance, "tally_run_state", None)
+        return TallyRunState(state).label if state else ""
+
+
+class ElectionIndexView(IndexView):
+    def get_base_queryset(self):
+        latest = TallyRun.objects.filter(election=OuterRef("pk")).order_by("-queued_at", "-pk").values("state")[:1]
+        return super().get_base_queryset().annotate(tally_run_state=Subquery(latest))
 
 
 class ElectionViewSet(ModelViewSet):
@@ -51,6 +74,7 @@ class ElectionViewSet(ModelViewSet):
     add_to_admin_menu = True
     inspect_view_enabled = True
     inspect_view_class = ElectionInspectView
+    index_view_class = ElectionIndexView
     inspect_view_fields = [
         "title",
         "association",
@@ -67,6 +91,7 @@ class ElectionViewSet(ModelViewSet):
         Column("get_state_display", label=_("وضعیت")),
         "voting_starts_at",
         "voting_ends_at",
+        TallyRunColumn("tally_run_state", label=_("شمارش آرا")),
     ]
     list_filter = ["state", "association"]
     search_fields = ["title"]
@@ -92,13 +117,15 @@ def election_transition_view(request, pk: int, name: str):
     inspect_url = reverse(election_viewset.get_url_name("inspect"), args=[election.pk])
     form = ElectionTransitionForm(request.POST if request.method == "POST" else None, needs_reason=needs_reason)
     if request.method == "POST" and form.is_valid() and name == "tally":
-        # Counting can take seconds on a large election: a Celery task does it (R1).
-        election_tally_task.delay_on_commit(election.pk, request.user.pk)
-        messages.success(
-            request,
-            _("شمارش آرا آغاز شد. پس از پایان، وضعیت به «شمارش شده» تغییر می‌کند و نتایج در %(url)s دیده می‌شود.")
-            % {"url": reverse("election_results", args=[election.pk])},
-        )
+        # Counting can take seconds on a large election: a Celery task does it (R1); the
+        # inspect page shows the run's progress and outcome. A second press queues nothing.
+        try:
+            election_tally_request(election_id=election.pk, actor=request.user)
+        except ElectionTransitionError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("شمارش آرا در صف قرار گرفت؛ پیشرفت آن در همین صفحه دیده می‌شود."))
         return redirect(inspect_url)
     if request.method == "POST" and form.is_valid():
         try:

@@ -291,5 +291,7 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         # urllib3's debug lines hold request paths; Kavenegar's path holds the API key.
         "urllib3": {"level": "WARNING"},
+        # WeasyPrint (the results minutes PDF) subsets fonts with fontTools, which logs every step.
+        "fontTools": {"level": "WARNING"},
     },
 }
