@@ -96,7 +96,7 @@ def redis_flush() -> None:
         redis.Redis.from_url(url).flushdb()
 
 
-def build(voters: int) -> dict:
+def build(voters: int, profile_voters: int) -> dict:
     """The election, its page and the voters; returns what the locust users need."""
     from django.contrib.auth.hashers import make_password
     from django.urls import reverse
@@ -131,7 +131,7 @@ def build(voters: int) -> dict:
             "mobile": f"0935{i:07d}",
             "source_ip": f"127.1.{i // 250}.{i % 250 + 1}",
         }
-        for i in range(voters)
+        for i in range(voters + profile_voters)
     ]
     members = Member.objects.bulk_create(
         [
@@ -154,7 +154,8 @@ def build(voters: int) -> dict:
     return {
         "election_id": election.pk,
         "start_path": start_path,
-        "voters": people,
+        "voters": people[:voters],
+        "profile_voters": people[voters:],
         "password": PASSWORD,
         "limits": {str(board.pk): 3, str(inspector.pk): 1},
         "encoded": encoded,
@@ -366,6 +367,98 @@ def run_locust(args, env: dict, run_dir: Path, config: dict) -> tuple[float, flo
     return time.time() - started, cpu
 
 
+# --------------------------------------------------------------------------- profile
+
+PROFILE_WARMUP = 2
+PROFILE_VOTERS = 10
+PROFILE_CPROFILE = 3
+
+
+def _profile_journey(config: dict, voter: dict, sms_file: Path, record) -> None:
+    """One voter through the journey in this process with Django's test client (CSRF
+    checks on), calling `record(step, cpu seconds)` for each request. The code comes from
+    the running Celery worker through the outbox file, as in the load."""
+    import re
+
+    from captcha.models import CaptchaStore
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1", REMOTE_ADDR=voter["source_ip"])
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+    def call(step, method, url, data=None, expect=200):
+        cpu = time.process_time()
+        response = method(url, data) if data is not None else method(url)
+        record(step, time.process_time() - cpu)
+        if response.status_code != expect:
+            raise RuntimeError(f"profile: {step} answered {response.status_code}")
+        return response
+
+    base = config["start_path"]
+    page = call("1 GET login page", client.get, base).content.decode()
+    key = re.search(r'name="captcha_0" value="([0-9a-f]+)"', page).group(1)
+    image = re.search(r'<img src="([^"]+)"[^>]*class="captcha__image"', page).group(1)
+    call("1 GET captcha image", client.get, image)
+    answer = CaptchaStore.objects.get(hashkey=key).response
+    login = {"csrfmiddlewaretoken": token.search(page).group(1), "username": voter["national_code"]}
+    login |= {"password": config["password"], "captcha_0": key, "captcha_1": answer}
+    call("2 POST login (password + captcha)", client.post, base, login, expect=302)
+    page = call("3 GET channel page", client.get, base + "channel/").content.decode()
+    channel = {"csrfmiddlewaretoken": token.search(page).group(1), "channel": "sms"}
+    call("3 POST channel (SMS)", client.post, base + "channel/", channel, expect=302)
+    page = call("4 GET ballot", client.get, base + "ballot/").content.decode()
+    ballot = {"csrfmiddlewaretoken": token.search(page).group(1)}
+    for position_id, limit in config["limits"].items():
+        ballot[f"position_{position_id}"] = re.findall(rf'name="position_{position_id}" value="(\d+)"', page)[:limit]
+    call("4 POST ballot (queues the code)", client.post, base + "ballot/", ballot, expect=302)
+    page = call("5 GET review", client.get, base + "review/").content.decode()
+    code, deadline = None, time.time() + 60
+    while code is None and time.time() < deadline:
+        with sms_file.open(encoding="utf-8") as handle:
+            for line in handle:
+                message = json.loads(line)
+                if message["to"] == voter["mobile"]:
+                    code = re.search(r"\b(\d{6})\b", message["text"]).group(1)
+        time.sleep(0.05)
+    if code is None:
+        raise RuntimeError("profile: no code in the outbox")
+    confirm = {"csrfmiddlewaretoken": token.search(page).group(1), "code": code}
+    call("6 POST confirm code («ثبت رای»)", client.post, base + "review/", confirm, expect=302)
+    page = call("6 GET thank-you + receipt", client.get, base + "done/").content.decode()
+    if 'data-role="receipt"' not in page:
+        raise RuntimeError("profile: no receipt")
+
+
+def step_cpu_profile(config: dict, run_dir: Path) -> dict[str, float]:
+    """The web process's own CPU per step, one voter at a time with nothing else queued
+    in this process (median of PROFILE_VOTERS journeys after PROFILE_WARMUP); then a few
+    more journeys under cProfile, whose hottest functions go to profile.txt."""
+    import cProfile
+    import pstats
+    import statistics
+
+    voters = list(config["profile_voters"])
+    sms_file = Path(config["sms_file"])
+    samples: dict[str, list[float]] = {}
+    for index, voter in enumerate(voters[: PROFILE_WARMUP + PROFILE_VOTERS]):
+        record = (
+            (lambda step, cpu: samples.setdefault(step, []).append(cpu))
+            if index >= PROFILE_WARMUP
+            else (lambda step, cpu: None)
+        )
+        _profile_journey(config, voter, sms_file, record)
+    profiler = cProfile.Profile()
+    for voter in voters[PROFILE_WARMUP + PROFILE_VOTERS :]:
+        profiler.enable()
+        _profile_journey(config, voter, sms_file, lambda step, cpu: None)
+        profiler.disable()
+    with (run_dir / "profile.txt").open("w", encoding="utf-8") as handle:
+        stats = pstats.Stats(profiler, stream=handle)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.sort_stats("cumulative").print_stats(60)
+    return {step: statistics.median(values) for step, values in samples.items()}
+
+
 # ----------------------------------------------------------------------------- report
 
 
@@ -443,7 +536,7 @@ def main():
     try:
         started = time.time()
         call_command("migrate", verbosity=0)
-        config = build(args.voters)
+        config = build(args.voters, PROFILE_WARMUP + PROFILE_VOTERS + PROFILE_CPROFILE)
         print(f"database migrated and {args.voters} voters built in {time.time() - started:.0f} s ({run_dir})")
         config.update(
             sms_file=env["SMS_FILE_PATH"],
@@ -467,21 +560,22 @@ def main():
         wall, locust_cpu = run_locust(args, env, run_dir, config)
         cpu_after = cpu_snapshot(stack)
         cpu_after["postgres"] = postgres_cpu.stop()
+        summary = json.loads((run_dir / "journeys.json").read_text(encoding="utf-8"))
+        problems = verify(config["election_id"], summary, args.voters)
+        deliveries = delivery_latencies()
+        step_cpu = step_cpu_profile(config, run_dir)
         connections.close_all()
         stack.stop()
 
         hashes_after = hash_rate(encoded, args.workers)
         print(f"baseline after:  {hashes_after['hashes_per_second']:.2f} Argon2 verifications/s")
 
-        summary = json.loads((run_dir / "journeys.json").read_text(encoding="utf-8"))
-        problems = verify(config["election_id"], summary, args.voters)
         failed_requests = sum(step["failures"] for step in summary["steps"])
         if failed_requests:
             problems.append(f"{failed_requests} failed requests (see {run_dir}/locust.log)")
-        deliveries = delivery_latencies()
         report(
             args, run_dir, summary, wall, locust_cpu, cpu_before, cpu_after, hashes_before, hashes_after, deliveries,
-            problems,
+            step_cpu, problems,
         )  # fmt: skip
         if problems:
             sys.exit(1)
@@ -496,8 +590,9 @@ def main():
 
 
 def report(
-    args, run_dir, summary, wall, locust_cpu, cpu_before, cpu_after, hashes_before, hashes_after, deliveries, problems
-):
+    args, run_dir, summary, wall, locust_cpu, cpu_before, cpu_after, hashes_before, hashes_after, deliveries, step_cpu,
+    problems,
+):  # fmt: skip
     journeys = summary["journeys"]
     n = len(journeys)
     first, last = min(j[0] for j in journeys), max(j[1] for j in journeys)
@@ -529,6 +624,7 @@ def report(
         "hashes_per_second_after": hashes_after["hashes_per_second"],
         "figure": rate / hashes,
         "steps": steps,
+        "step_cpu_ms_alone": {k: v * 1000 for k, v in step_cpu.items()},
         "cpu_ms_per_journey": {k: v / n * 1000 for k, v in cpu.items()},
         "hash_cpu_ms": hash_cpu * 1000,
         "hash_wall_ms": hash_wall * 1000,
@@ -557,15 +653,17 @@ def report(
         f"queued → written p50 {percentile(deliveries['to_sent'], 0.5) * 1000:.0f} ms, "
         f"p95 {percentile(deliveries['to_sent'], 0.95) * 1000:.0f} ms",
         "",
-        "| step | requests | failures | p50 ms | p95 ms | p99 ms | share of HTTP time |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| step | requests | failures | p50 ms | p95 ms | p99 ms | share of HTTP time | web CPU ms, alone |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in steps:
         share = "" if step["method"] == "WAIT" else f"{step['mean'] * step['requests'] / http_time:.0%}"
+        alone = f"{step_cpu[step['name']] * 1000:.0f}" if step["name"] in step_cpu else ""
         lines.append(
             f"| {step['name']} | {step['requests']} | {step['failures']} | {step['p50']:.0f} | {step['p95']:.0f} "
-            f"| {step['p99']:.0f} | {share} |"
+            f"| {step['p99']:.0f} | {share} | {alone} |"
         )
+    lines.append(f"| whole journey, web CPU alone | | | | | | | {sum(step_cpu.values()) * 1000:.0f} |")
     lines += ["", "CPU per completed journey:"]
     for name, seconds in cpu.items():
         lines.append(f"  {name:<28} {seconds / n * 1000:6.0f} ms")
