@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -187,8 +188,14 @@ def hash_rate(encoded: str, processes: int) -> dict:
 
     connections.close_all()
     start_at = time.time() + 1.0
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        results = pool.map(_hash_loop, [(encoded, start_at, HASH_SECONDS)] * processes)
+    # Workers end normally (no SIGTERM) and do not inherit this process's SIGTERM handler.
+    with ProcessPoolExecutor(
+        processes,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=signal.signal,
+        initargs=(signal.SIGTERM, signal.SIG_DFL),
+    ) as pool:
+        results = list(pool.map(_hash_loop, [(encoded, start_at, HASH_SECONDS)] * processes))
     count = sum(r[0] for r in results)
     return {
         "hashes_per_second": sum(r[0] / r[1] for r in results),
@@ -374,22 +381,26 @@ PROFILE_VOTERS = 10
 PROFILE_CPROFILE = 3
 
 
-def _profile_journey(config: dict, voter: dict, sms_file: Path, record) -> None:
+def _profile_journey(config: dict, voter: dict, sms_file: Path, record, *, count_queries: bool = False) -> None:
     """One voter through the journey in this process with Django's test client (CSRF
     checks on), calling `record(step, cpu seconds)` for each request. The code comes from
     the running Celery worker through the outbox file, as in the load."""
     import re
+    from contextlib import nullcontext
 
     from captcha.models import CaptchaStore
+    from django.db import connection
     from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     client = Client(enforce_csrf_checks=True, HTTP_HOST="127.0.0.1", REMOTE_ADDR=voter["source_ip"])
     token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
     def call(step, method, url, data=None, expect=200):
         cpu = time.process_time()
-        response = method(url, data) if data is not None else method(url)
-        record(step, time.process_time() - cpu)
+        with CaptureQueriesContext(connection) if count_queries else nullcontext() as queries:
+            response = method(url, data) if data is not None else method(url)
+        record(step, time.process_time() - cpu, len(queries) if count_queries else 0)
         if response.status_code != expect:
             raise RuntimeError(f"profile: {step} answered {response.status_code}")
         return response
@@ -429,10 +440,11 @@ def _profile_journey(config: dict, voter: dict, sms_file: Path, record) -> None:
         raise RuntimeError("profile: no receipt")
 
 
-def step_cpu_profile(config: dict, run_dir: Path) -> dict[str, float]:
+def step_cpu_profile(config: dict, run_dir: Path) -> tuple[dict[str, float], dict[str, int]]:
     """The web process's own CPU per step, one voter at a time with nothing else queued
     in this process (median of PROFILE_VOTERS journeys after PROFILE_WARMUP); then a few
-    more journeys under cProfile, whose hottest functions go to profile.txt."""
+    more journeys under cProfile (hottest functions in profile.txt) that also count each
+    step's SQL queries."""
     import cProfile
     import pstats
     import statistics
@@ -440,23 +452,28 @@ def step_cpu_profile(config: dict, run_dir: Path) -> dict[str, float]:
     voters = list(config["profile_voters"])
     sms_file = Path(config["sms_file"])
     samples: dict[str, list[float]] = {}
-    for index, voter in enumerate(voters[: PROFILE_WARMUP + PROFILE_VOTERS]):
-        record = (
-            (lambda step, cpu: samples.setdefault(step, []).append(cpu))
-            if index >= PROFILE_WARMUP
-            else (lambda step, cpu: None)
-        )
-        _profile_journey(config, voter, sms_file, record)
+    queries: dict[str, int] = {}
+
+    def keep(step, cpu, _queries):
+        samples.setdefault(step, []).append(cpu)
+
+    def count(step, _cpu, number):
+        queries[step] = number
+
+    for voter in voters[:PROFILE_WARMUP]:
+        _profile_journey(config, voter, sms_file, lambda *_: None)
+    for voter in voters[PROFILE_WARMUP : PROFILE_WARMUP + PROFILE_VOTERS]:
+        _profile_journey(config, voter, sms_file, keep)
     profiler = cProfile.Profile()
     for voter in voters[PROFILE_WARMUP + PROFILE_VOTERS :]:
         profiler.enable()
-        _profile_journey(config, voter, sms_file, lambda step, cpu: None)
+        _profile_journey(config, voter, sms_file, count, count_queries=True)
         profiler.disable()
     with (run_dir / "profile.txt").open("w", encoding="utf-8") as handle:
         stats = pstats.Stats(profiler, stream=handle)
         stats.sort_stats("tottime").print_stats(40)
-        stats.sort_stats("cumulative").print_stats(60)
-    return {step: statistics.median(values) for step, values in samples.items()}
+        stats.sort_stats("cumulative").print_stats(80)
+    return {step: statistics.median(values) for step, values in samples.items()}, queries
 
 
 # ----------------------------------------------------------------------------- report
@@ -563,7 +580,7 @@ def main():
         summary = json.loads((run_dir / "journeys.json").read_text(encoding="utf-8"))
         problems = verify(config["election_id"], summary, args.voters)
         deliveries = delivery_latencies()
-        step_cpu = step_cpu_profile(config, run_dir)
+        step_cpu, step_queries = step_cpu_profile(config, run_dir)
         connections.close_all()
         stack.stop()
 
@@ -575,7 +592,7 @@ def main():
             problems.append(f"{failed_requests} failed requests (see {run_dir}/locust.log)")
         report(
             args, run_dir, summary, wall, locust_cpu, cpu_before, cpu_after, hashes_before, hashes_after, deliveries,
-            step_cpu, problems,
+            step_cpu, step_queries, problems,
         )  # fmt: skip
         if problems:
             sys.exit(1)
@@ -591,7 +608,7 @@ def main():
 
 def report(
     args, run_dir, summary, wall, locust_cpu, cpu_before, cpu_after, hashes_before, hashes_after, deliveries, step_cpu,
-    problems,
+    step_queries, problems,
 ):  # fmt: skip
     journeys = summary["journeys"]
     n = len(journeys)
@@ -627,6 +644,7 @@ def report(
         "cpu_figure": hash_cpu / stack_cpu,
         "steps": steps,
         "step_cpu_ms_alone": {k: v * 1000 for k, v in step_cpu.items()},
+        "step_queries": step_queries,
         "cpu_ms_per_journey": {k: v / n * 1000 for k, v in cpu.items()},
         "hash_cpu_ms": hash_cpu * 1000,
         "hash_wall_ms": hash_wall * 1000,
@@ -655,17 +673,19 @@ def report(
         f"queued → written p50 {percentile(deliveries['to_sent'], 0.5) * 1000:.0f} ms, "
         f"p95 {percentile(deliveries['to_sent'], 0.95) * 1000:.0f} ms",
         "",
-        "| step | requests | failures | p50 ms | p95 ms | p99 ms | share of HTTP time | web CPU ms, alone |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| step | requests | failures | p50 ms | p95 ms | p99 ms | share of HTTP time | web CPU ms, alone | SQL queries |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in steps:
         share = "" if step["method"] == "WAIT" else f"{step['mean'] * step['requests'] / http_time:.0%}"
         alone = f"{step_cpu[step['name']] * 1000:.0f}" if step["name"] in step_cpu else ""
         lines.append(
             f"| {step['name']} | {step['requests']} | {step['failures']} | {step['p50']:.0f} | {step['p95']:.0f} "
-            f"| {step['p99']:.0f} | {share} | {alone} |"
+            f"| {step['p99']:.0f} | {share} | {alone} | {step_queries.get(step['name'], '')} |"
         )
-    lines.append(f"| whole journey, web CPU alone | | | | | | | {sum(step_cpu.values()) * 1000:.0f} |")
+    lines.append(
+        f"| whole journey, alone | | | | | | | {sum(step_cpu.values()) * 1000:.0f} | {sum(step_queries.values())} |"
+    )
     lines += ["", "CPU per completed journey:"]
     for name, seconds in cpu.items():
         lines.append(f"  {name:<28} {seconds / n * 1000:6.0f} ms")
