@@ -525,6 +525,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main():
+    sys.stdout.reconfigure(line_buffering=True)
     args = parse_args()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     run_dir = ROOT / "var" / "bench-journey" / stamp
