@@ -381,6 +381,20 @@ PROFILE_VOTERS = 10
 PROFILE_CPROFILE = 3
 
 
+def _query_kinds(queries) -> list[str]:
+    """ "VERB table" of each captured query: enough to see where a step's queries go,
+    without the parameters (they may hold a session, a captcha answer or a code)."""
+    import re
+
+    kinds = []
+    for query in queries.captured_queries:
+        sql = query["sql"].lstrip()
+        verb = sql.split(None, 1)[0].upper() if sql else "?"
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+        kinds.append(f"{verb} {table.group(1)}" if table else verb)
+    return kinds
+
+
 def _profile_journey(config: dict, voter: dict, sms_file: Path, record, *, count_queries: bool = False) -> None:
     """One voter through the journey in this process with Django's test client (CSRF
     checks on), calling `record(step, cpu seconds)` for each request. The code comes from
@@ -400,7 +414,7 @@ def _profile_journey(config: dict, voter: dict, sms_file: Path, record, *, count
         cpu = time.process_time()
         with CaptureQueriesContext(connection) if count_queries else nullcontext() as queries:
             response = method(url, data) if data is not None else method(url)
-        record(step, time.process_time() - cpu, len(queries) if count_queries else 0)
+        record(step, time.process_time() - cpu, _query_kinds(queries) if count_queries else None)
         if response.status_code != expect:
             raise RuntimeError(f"profile: {step} answered {response.status_code}")
         return response
@@ -448,17 +462,20 @@ def step_cpu_profile(config: dict, run_dir: Path) -> tuple[dict[str, float], dic
     import cProfile
     import pstats
     import statistics
+    from collections import Counter
 
     voters = list(config["profile_voters"])
     sms_file = Path(config["sms_file"])
     samples: dict[str, list[float]] = {}
     queries: dict[str, int] = {}
+    query_kinds: dict[str, Counter] = {}
 
     def keep(step, cpu, _queries):
         samples.setdefault(step, []).append(cpu)
 
-    def count(step, _cpu, number):
-        queries[step] = number
+    def count(step, _cpu, kinds):
+        queries[step] = len(kinds)
+        query_kinds.setdefault(step, Counter()).update(kinds)
 
     for voter in voters[:PROFILE_WARMUP]:
         _profile_journey(config, voter, sms_file, lambda *_: None)
@@ -473,6 +490,12 @@ def step_cpu_profile(config: dict, run_dir: Path) -> tuple[dict[str, float], dic
         stats = pstats.Stats(profiler, stream=handle)
         stats.sort_stats("tottime").print_stats(40)
         stats.sort_stats("cumulative").print_stats(80)
+    with (run_dir / "queries.txt").open("w", encoding="utf-8") as handle:
+        journeys = PROFILE_CPROFILE
+        for step, kinds in query_kinds.items():
+            handle.write(f"{step}: {sum(kinds.values()) / journeys:.0f} queries per journey\n")
+            for kind, number in kinds.most_common():
+                handle.write(f"  {number / journeys:5.1f}  {kind}\n")
     return {step: statistics.median(values) for step, values in samples.items()}, queries
 
 
