@@ -22,9 +22,13 @@ end, on failure and on Ctrl-C too):
    journeys == voters (and the receipts match), and prints the figure — completed
    journeys per second divided by hashes per second — the p95 of every step and where
    the CPU went (per journey: gunicorn, of it the hash, PostgreSQL backends, the worker,
-   locust itself).
+   locust itself), with the time each step spent inside gunicorn (its access log);
+7. before stopping the servers, walks a few more voters through the journey in this
+   process with Django's test client, one at a time, for each step's web CPU alone, and
+   a few under cProfile for each step's SQL queries (`profile.txt`, `queries.txt`).
 
-Files of the run (logs, locust CSV, the SMS outbox) stay under var/bench-journey/<time>/.
+Files of the run (logs, locust CSV, the SMS outbox, the report) stay under
+var/bench-journey/<time>/. The run exits with 1 if any check fails.
 """
 
 import argparse
