@@ -788,4 +788,7 @@ def report(
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("interrupted: every process the run started has been stopped")
