@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= cms_site.settings.dev
 
-.PHONY: run test install lint migrate demo clean messages
+.PHONY: run test install lint migrate demo clean messages bench-journey
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: install
 
 test: lint
 	DJANGO_SETTINGS_MODULE=cms_site.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The voting journey under load (bench/README.md): needs PostgreSQL and Redis on 127.0.0.1.
+bench-journey: install
+	$(PY) bench/journey_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3 var/celery var/outbox var/media var/static
