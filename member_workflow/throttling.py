@@ -7,6 +7,7 @@ time at which the visitor may try again, shown in Persian.
 """
 
 import datetime
+import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,7 +51,19 @@ def limits_reset() -> None:
 
 
 def client_ip(request) -> str:
-    # Behind the production proxy REMOTE_ADDR is set by gunicorn from the trusted header.
+    """The client's address, for the rate limits and django-axes (AXES_CLIENT_IP_CALLABLE).
+    gunicorn's REMOTE_ADDR is the socket's peer: behind a reverse proxy, the proxy. With
+    TRUSTED_PROXY_COUNT = n proxies, each appending the address it saw to X-Forwarded-For,
+    the client is the n-th entry from the end; anything before it was written by the client
+    itself and is not trusted. A missing or malformed header falls back to REMOTE_ADDR."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= count:
+            try:
+                return str(ipaddress.ip_address(forwarded[-count]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -130,6 +130,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "member_workflow.throttling.axes_username"
 AXES_LOCKOUT_CALLABLE = "member_workflow.throttling.axes_lockout_response"
 AXES_VERBOSE = False
+# The client's address behind a reverse proxy (docs/operations.md «Proxy»): how many proxies
+# in front of gunicorn append to X-Forwarded-For. 0 = clients connect to gunicorn directly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "member_workflow.throttling.client_ip"
 # Attempts are stored in the database (axes tables), shared by every web process.
 
 # Cache-based limits (the `limits` library) on forgot-password, status and P4: per IP and

@@ -122,7 +122,9 @@ def test_p6_minutes_follow_the_language_and_are_rendered_once(client, tallied):
 
     election, staff, _ = tallied
     _publish(election, staff)
-    with mock.patch.object(weasyprint.HTML, "write_pdf", autospec=True, side_effect=weasyprint.HTML.write_pdf) as render:
+    with mock.patch.object(
+        weasyprint.HTML, "write_pdf", autospec=True, side_effect=weasyprint.HTML.write_pdf
+    ) as render:
         first = client.get(f"/results/{election.pk}/minutes.pdf")
         second = client.get(f"/results/{election.pk}/minutes.pdf")
         english = client.get(f"/en/results/{election.pk}/minutes.pdf")
@@ -151,7 +153,9 @@ def test_p6_results_csv_one_row_per_candidate_with_bom(client, tallied):
     assert len(rows) == 1 + 4 + 2
     assert [row[3:5] for row in rows if row[0] == "بازرس"] == [["3", "بله"], ["1", "خیر"]]
     english = client.get(f"/en/results/{election.pk}/results.csv").content.decode("utf-8")
-    assert english.lstrip("\ufeff").startswith("Position,Candidate,Election code,Votes,Elected,Tie at the seat boundary")
+    assert english.lstrip("\ufeff").startswith(
+        "Position,Candidate,Election code,Votes,Elected,Tie at the seat boundary"
+    )
 
 
 @pytest.mark.parametrize("path", ["minutes.pdf", "results.csv"])
