@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
-from wagtail.admin.views.generic.models import InspectView
+from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_forms import LOCKED_MESSAGE, CandidateAdminForm, ElectionAdminForm, ElectionTransitionForm
 from .models import Candidate, Election
+from .notification_selectors import election_notification_progress, elections_notification_summaries
 from .selectors import election_available_transitions
 from .services import ElectionTransitionError, election_guard_failures, election_transition
 from .tasks import election_tally_task
@@ -40,7 +41,30 @@ class ElectionInspectView(InspectView):
             }
             for t in transitions
         ]
+        # Issue 6: each notice, switched on or off, with its progress (queued x of y, sent, failed).
+        context["notifications"] = election_notification_progress(election=election)
         return context
+
+
+class ElectionIndexView(IndexView):
+    """The elections listing, with each election's notice progress in one column."""
+
+    def get_table(self, object_list):
+        elections = list(object_list)
+        summaries = elections_notification_summaries(election_ids=[e.pk for e in elections])
+        for election in elections:
+            election.notification_summary = " — ".join(
+                _("%(label)s: %(processed)s از %(planned)s (ارسال شده %(sent)s، ناموفق %(failed)s)")
+                % {
+                    "label": row["label"],
+                    "processed": row["processed"],
+                    "planned": row["run"].planned,
+                    "sent": row["sent"],
+                    "failed": row["failed"],
+                }
+                for row in summaries.get(election.pk, [])
+            )
+        return super().get_table(elections)
 
 
 class ElectionViewSet(ModelViewSet):
@@ -51,6 +75,7 @@ class ElectionViewSet(ModelViewSet):
     add_to_admin_menu = True
     inspect_view_enabled = True
     inspect_view_class = ElectionInspectView
+    index_view_class = ElectionIndexView
     inspect_view_fields = [
         "title",
         "association",
@@ -60,6 +85,10 @@ class ElectionViewSet(ModelViewSet):
         "state_changed_at",
         "state_changed_by",
         "state_change_reason",
+        "has_announcement_notice",
+        "has_reminder_notice",
+        "reminder_hours_before_close",
+        "has_results_notice",
     ]
     list_display = [
         "title",
@@ -67,6 +96,7 @@ class ElectionViewSet(ModelViewSet):
         Column("get_state_display", label=_("وضعیت")),
         "voting_starts_at",
         "voting_ends_at",
+        Column("notification_summary", label=_("اطلاع‌رسانی به اعضا")),
     ]
     list_filter = ["state", "association"]
     search_fields = ["title"]
