@@ -20,7 +20,7 @@ counts only.
 import logging
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -137,7 +137,12 @@ def notifications_reminders_start(*, now=None) -> list[int]:
     now = now or timezone.now()
     started = []
     for election_id in elections_due_for_reminder(now=now):
-        run = notification_run_start(election_id=election_id, kind=NotificationKind.REMINDER, now=now)
+        try:
+            run = notification_run_start(election_id=election_id, kind=NotificationKind.REMINDER, now=now)
+        except DatabaseError:
+            # One election's trouble must not stop the others; the next minute tries again.
+            logger.exception("notification.reminder_start_failed", extra={"election_id": election_id})
+            continue
         if run is not None:
             started.append(election_id)
     return started
