@@ -68,9 +68,19 @@ def notice_is_due(*, election: Election, kind: str, now=None) -> bool:
 def notification_trigger(*, election_id: int, kind: str) -> None:
     """Start the run after the current transaction commits (call it inside the transition's
     transaction). A broker outage must not undo the committed transition: `robust`."""
+    transaction.on_commit(lambda: _run_start_enqueue(election_id, kind), robust=True)
+
+
+def _run_start_enqueue(election_id: int, kind: str) -> None:
     from .tasks import notification_run_start_task
 
-    transaction.on_commit(lambda: notification_run_start_task.delay(election_id, kind), robust=True)
+    notification_run_start_task.delay(election_id, kind)
+
+
+def _chunk_enqueue(run_id: int, member_ids: list[int]) -> None:
+    from .tasks import notification_chunk_send_task
+
+    notification_chunk_send_task.delay(run_id, member_ids)
 
 
 # ------------------------------------------------------------------ planning
@@ -121,11 +131,9 @@ def notification_run_start(*, election_id: int, kind: str, now=None) -> Notifica
         _run_finish(run=run, now=now)
         return run
 
-    from .tasks import notification_chunk_send_task
-
     def enqueue():
         for chunk in chunks:
-            notification_chunk_send_task.delay(run.pk, chunk)
+            _chunk_enqueue(run.pk, chunk)
 
     transaction.on_commit(enqueue, robust=True)
     return run

@@ -3,7 +3,7 @@ in-process, as the Celery worker would, and read what reached the outboxes."""
 
 from django.core import mail
 
-from election_pages import tasks
+from election_pages import notifications
 from election_pages.notifications import notification_chunk_send, notification_run_start
 from otp_delivery import sms
 from tests.otp_helpers import run_deliveries
@@ -13,15 +13,15 @@ class ChunkQueue:
     """Stands in for the broker: collects the chunk tasks a run queues (run id, member ids)."""
 
     def __init__(self, monkeypatch):
+        # The service's own enqueue functions, not the Celery task objects: a task proxy
+        # resolves through Celery's *current* app, which another test may have changed.
         self.chunks: list[tuple[int, list[int]]] = []
         monkeypatch.setattr(
-            tasks.notification_chunk_send_task, "delay", lambda run_id, ids: self.chunks.append((run_id, list(ids)))
+            notifications, "_chunk_enqueue", lambda run_id, ids: self.chunks.append((run_id, list(ids)))
         )
         self.starts: list[tuple[int, str]] = []
         monkeypatch.setattr(
-            tasks.notification_run_start_task,
-            "delay",
-            lambda election_id, kind: self.starts.append((election_id, kind)),
+            notifications, "_run_start_enqueue", lambda election_id, kind: self.starts.append((election_id, kind))
         )
 
     def drain(self) -> None:

@@ -10,13 +10,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from election_pages import tasks
+from election_pages import notifications
 from election_pages.models import ElectionState
 from election_pages.notification_models import NotificationKind, NotificationRecipient, NotificationRun
 from election_pages.notifications import notification_chunk_send, notification_run_start
+from otp_delivery import services as otp_services
 from otp_delivery.models import Delivery
 from tests.factories import AssociationFactory, ElectionFactory, approved_member
-from tests.otp_helpers import enqueue_nothing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +44,10 @@ def _in_threads(n, target):
 
 @pytest.fixture
 def election_with_members(monkeypatch):
-    enqueue_nothing(monkeypatch)  # deliveries stay queued in the table; no broker
+    # Deliveries stay queued in the table and chunks are collected: nothing reaches a broker.
+    # The module functions are patched, not the Celery task proxies: those resolve through
+    # the thread's current Celery app, which differs between threads once a test made one.
+    monkeypatch.setattr(otp_services, "_enqueue_send", lambda delivery_id: None)
     chunks = []
     lock = threading.Lock()
 
@@ -52,7 +55,7 @@ def election_with_members(monkeypatch):
         with lock:
             chunks.append((run_id, list(ids)))
 
-    monkeypatch.setattr(tasks.notification_chunk_send_task, "delay", collect)
+    monkeypatch.setattr(notifications, "_chunk_enqueue", collect)
     association = AssociationFactory()
     association.notification_channels = "both"
     association.save(update_fields=["notification_channels"])
