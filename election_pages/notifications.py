@@ -178,22 +178,23 @@ def _member_notify(*, run: NotificationRun, member_id: int, now=None) -> bool:
     """False when the member already had a row for this run (nothing done)."""
     from member_workflow.models import Member
 
-    try:
-        with transaction.atomic():
-            recipient = NotificationRecipient.objects.create(
-                run=run, member_id=member_id, outcome=RecipientOutcome.SKIPPED_OFF
-            )
-            # The election as it is now (switched off? closed?), read inside this transaction.
-            election = Election.objects.select_related("association").get(pk=run.election_id)
-            member = Member.objects.get(pk=member_id)
-            recipient.outcome = _outcome(run=run, election=election, member=member, now=now)
-            if recipient.outcome == RecipientOutcome.QUEUED:
-                _messages_queue(recipient=recipient, run=run, election=election, member=member)
-                if recipient.email_delivery_id is None and recipient.sms_delivery_id is None:
-                    recipient.outcome = RecipientOutcome.SKIPPED_NO_CHANNEL
-            recipient.save(update_fields=["outcome", "email_delivery", "sms_delivery"])
-    except IntegrityError:
-        return False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # only the duplicate insert is "already done"
+                recipient = NotificationRecipient.objects.create(
+                    run=run, member_id=member_id, outcome=RecipientOutcome.SKIPPED_OFF
+                )
+        except IntegrityError:
+            return False
+        # The election as it is now (switched off? closed?), read inside this transaction.
+        election = Election.objects.select_related("association").get(pk=run.election_id)
+        member = Member.objects.get(pk=member_id)
+        recipient.outcome = _outcome(run=run, election=election, member=member, now=now)
+        if recipient.outcome == RecipientOutcome.QUEUED:
+            _messages_queue(recipient=recipient, run=run, election=election, member=member)
+            if recipient.email_delivery_id is None and recipient.sms_delivery_id is None:
+                recipient.outcome = RecipientOutcome.SKIPPED_NO_CHANNEL
+        recipient.save(update_fields=["outcome", "email_delivery", "sms_delivery"])
     return True
 
 
