@@ -5,9 +5,10 @@ receipts (so the receipts board, the anonymous-ballot exports and `manage.py rec
 working), the participations (the register of who voted, as on paper) and the audit trail.
 
 What it erases, in the same transaction as the transition: the election's ballot sessions
-(who started voting when, on which channel), their one-time-code requests and the records
-of the messages that carried the codes. Selections were already erased at confirmation or
-expiry.
+(who started voting when, on which channel), their one-time-code requests, the records of
+the messages that carried the codes, and who was sent which notice (the notice runs keep
+their plan; the audit entry of the archive keeps the counts). Selections were already
+erased at confirmation or expiry.
 
 When: an election can be archived once `ELECTION_RETENTION_DAYS` have passed since the end
 of voting (the guard `retention_passed`), by an editor («بایگانی») or by the daily
@@ -34,11 +35,18 @@ def election_voter_data_erase(*, election: Election) -> dict:
     inside its transaction). Returns the counts erased, which the audit entry records."""
     from otp_delivery.services import otp_records_purge
 
+    from .notification_models import NotificationRecipient
     from .voting.models import BallotSession
 
     sessions = BallotSession.objects.filter(election=election)
     refs = [f"ballot:{pk}" for pk in sessions.values_list("pk", flat=True)]
-    erased = otp_records_purge(purpose_refs=refs)
+    # Who was sent which notice (a reminder's recipients are who had not voted yet).
+    recipients = NotificationRecipient.objects.filter(run__election=election)
+    notices = [
+        pk for pair in recipients.values_list("email_delivery_id", "sms_delivery_id") for pk in pair if pk is not None
+    ]
+    erased = otp_records_purge(purpose_refs=refs, delivery_ids=notices)
+    erased["notice_recipients"] = recipients.delete()[0]
     erased["ballot_sessions"] = sessions.delete()[0]
     return erased
 

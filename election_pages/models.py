@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -201,6 +201,10 @@ RESULTS_PUBLIC_STATES = (ElectionState.PUBLISHED, ElectionState.ARCHIVED)
 PAST_STATES = [ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLISHED, ElectionState.ARCHIVED]
 
 
+# The longest reminder lead the admin form accepts (a week).
+REMINDER_MAX_HOURS = 168
+
+
 # --- Guards: pure functions of the election (and the clock). The services map each
 # failing guard to its Persian message (election_pages.guards).
 def has_published_page(election: "Election") -> bool:
@@ -300,6 +304,15 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         related_name="+",
     )
     state_change_reason = models.TextField(_("دلیل آخرین تغییر وضعیت"), blank=True)
+    # Notices to the association's approved members (issue 6); each can be switched off.
+    has_announcement_notice = models.BooleanField(_("اعلام شروع رای‌گیری به اعضا"), default=True)
+    has_reminder_notice = models.BooleanField(_("یادآوری پیش از پایان به اعضایی که رای نداده‌اند"), default=True)
+    reminder_hours_before_close = models.PositiveSmallIntegerField(
+        _("زمان یادآوری (ساعت پیش از پایان)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(REMINDER_MAX_HOURS)],
+    )
+    has_results_notice = models.BooleanField(_("اعلام نتایج به اعضا"), default=True)
 
     panels = [
         FieldPanel("title"),
@@ -307,6 +320,15 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         FieldPanel("voting_starts_at"),
         FieldPanel("voting_ends_at"),
         InlinePanel("positions", heading=_("سمت‌ها"), label=_("سمت"), min_num=0),
+        MultiFieldPanel(
+            [
+                FieldPanel("has_announcement_notice"),
+                FieldPanel("has_reminder_notice"),
+                FieldPanel("reminder_hours_before_close"),
+                FieldPanel("has_results_notice"),
+            ],
+            heading=_("اطلاع‌رسانی به اعضا"),
+        ),
     ]
 
     class Meta:
@@ -614,5 +636,6 @@ class ElectionPage(RoutablePageMixin, Page):
         return election_participate(request=request, page=self)
 
 
+from .notification_models import NotificationRecipient, NotificationRun  # noqa: E402,F401  (notices, issue 6)
 from .result_models import ElectionResult, TallyRun  # noqa: E402,F401  (stored tally and its runs, issue 6)
 from .voting.models import BallotSession, Participation, SealedBallot  # noqa: E402,F401  (voting models, issue 5)

@@ -19,6 +19,8 @@ from cms_site.audit.services import audit_record
 from . import models as m
 from .cache import election_cache_invalidate
 from .models import Election, ElectionState
+from .notification_models import NotificationKind
+from .notifications import notification_trigger, notifications_reminders_start
 from .selectors import elections_due_to_close, elections_due_to_open
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,10 @@ TARGETS = {
     "archive": ElectionState.ARCHIVED,
     "cancel": ElectionState.CANCELLED,
 }
+
+
+# Transitions that start an election notice to the members (issue 6).
+NOTICE_ON = {"open": NotificationKind.ANNOUNCEMENT, "publish_results": NotificationKind.RESULTS}
 
 
 class ElectionTransitionError(Exception):
@@ -117,6 +123,9 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
         from .archive import election_voter_data_erase
 
         payload["erased"] = election_voter_data_erase(election=election)
+    if transition in NOTICE_ON:
+        # Issue 6: the announcement / results notice starts once this change is committed.
+        notification_trigger(election_id=election.pk, kind=NOTICE_ON[transition])
     audit_record(actor=actor, action=f"election.{transition}", target=election, payload=payload)
     transaction.on_commit(election_cache_invalidate)
     return election
@@ -167,11 +176,11 @@ def election_archive(*, election_id: int, actor) -> Election:
 
 def elections_schedule_run(*, now=None) -> dict:
     """Celery beat's minute job: open announced elections whose start has come, close open
-    ones whose end has passed. Catches up missed runs (it looks at the clock, not at the
+    ones whose end has passed, start the reminders that are due (issue 6). Catches up missed runs (it looks at the clock, not at the
     previous run) and is safe twice or concurrently (each service locks and re-checks).
     An election whose guards fail stays announced and is logged for the staff."""
     now = now or timezone.now()
-    done = {"opened": [], "closed": [], "refused": []}
+    done = {"opened": [], "closed": [], "refused": [], "reminded": []}
     for name, queryset, bucket in (
         ("close", elections_due_to_close(now=now), "closed"),
         ("open", elections_due_to_open(now=now), "opened"),
@@ -189,6 +198,8 @@ def elections_schedule_run(*, now=None) -> dict:
             except ConcurrentTransition:
                 continue  # another worker moved it first
             done[bucket].append(election_id)
+    # Issue 6: reminders to approved members who have not voted, at close minus lead time.
+    done["reminded"] = notifications_reminders_start(now=now)
     return done
 
 

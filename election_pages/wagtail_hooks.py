@@ -17,6 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_forms import LOCKED_MESSAGE, CandidateAdminForm, ElectionAdminForm, ElectionTransitionForm
 from .models import Candidate, Election, ElectionResult, TallyRun
+from .notification_selectors import election_notification_progress, elections_notification_summaries
 from .result_models import TallyRunState
 from .result_selectors import election_tally_run_latest
 from .results import election_tally_request
@@ -49,6 +50,8 @@ class ElectionInspectView(InspectView):
         context["tally_run"] = election_tally_run_latest(election=election)
         context["tally_refresh_seconds"] = TALLY_REFRESH_SECONDS
         context["has_result"] = ElectionResult.objects.filter(election=election).exists()
+        # Issue 6: each notice, switched on or off, with its progress (queued x of y, sent, failed).
+        context["notifications"] = election_notification_progress(election=election)
         return context
 
 
@@ -61,9 +64,28 @@ class TallyRunColumn(Column):
 
 
 class ElectionIndexView(IndexView):
+    """The elections listing: the last tally run's state and each notice's progress."""
+
     def get_base_queryset(self):
         latest = TallyRun.objects.filter(election=OuterRef("pk")).order_by("-queued_at", "-pk").values("state")[:1]
         return super().get_base_queryset().annotate(tally_run_state=Subquery(latest))
+
+    def get_table(self, object_list):
+        elections = list(object_list)
+        summaries = elections_notification_summaries(election_ids=[e.pk for e in elections])
+        for election in elections:
+            election.notification_summary = " — ".join(
+                _("%(label)s: %(processed)s از %(planned)s (ارسال شده %(sent)s، ناموفق %(failed)s)")
+                % {
+                    "label": row["label"],
+                    "processed": row["processed"],
+                    "planned": row["run"].planned,
+                    "sent": row["sent"],
+                    "failed": row["failed"],
+                }
+                for row in summaries.get(election.pk, [])
+            )
+        return super().get_table(elections)
 
 
 class ElectionViewSet(ModelViewSet):
@@ -84,6 +106,10 @@ class ElectionViewSet(ModelViewSet):
         "state_changed_at",
         "state_changed_by",
         "state_change_reason",
+        "has_announcement_notice",
+        "has_reminder_notice",
+        "reminder_hours_before_close",
+        "has_results_notice",
     ]
     list_display = [
         "title",
@@ -92,6 +118,7 @@ class ElectionViewSet(ModelViewSet):
         "voting_starts_at",
         "voting_ends_at",
         TallyRunColumn("tally_run_state", label=_("شمارش آرا")),
+        Column("notification_summary", label=_("اطلاع‌رسانی به اعضا")),
     ]
     list_filter = ["state", "association"]
     search_fields = ["title"]

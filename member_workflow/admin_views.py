@@ -22,7 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors
 from .errors import MemberWorkflowError
 from .forms import EmailField, MobileField, NationalCodeField
-from .models import MembershipState
+from .models import MembershipState, NotificationChannels
+from .services import associations as association_services
 from .services import memberships as membership_services
 from .services import passwords, registration
 from .services.importing import ImportFileError, members_import, rows_from_file
@@ -300,5 +301,62 @@ def members_import_view(request):
             "form": form,
             "multipart": True,
             "report": report,
+        },
+    )
+
+
+# --- Association settings (issue 6): how members get election notices.
+
+
+class AssociationSettingsForm(forms.Form):
+    notification_channels = forms.ChoiceField(
+        label=gettext_lazy("روش ارسال اطلاعیه‌های انتخابات"),
+        choices=NotificationChannels.choices,
+        widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "اعلام شروع رای‌گیری، یادآوری پیش از پایان و اعلام نتایج با این روش به اعضای تأیید شده فرستاده می‌شود. "
+            "اعضایی که نشانی آن روش را ندارند، رد می‌شوند."
+        ),
+    )
+
+
+def association_settings_index(request):
+    """The admin's own associations (all of them for superusers) with their settings."""
+    associations = _scope(request)
+    return render(
+        request,
+        "member_workflow/admin/association_settings_index.html",
+        {"page_title": _("تنظیمات انجمن"), "header_icon": "cog", "associations": associations},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def association_settings(request, association_id: int):
+    association = _scope(request).filter(pk=association_id).first()
+    if association is None:
+        raise Http404  # another association's settings: not even their existence
+    form = AssociationSettingsForm(
+        request.POST or None, initial={"notification_channels": association.notification_channels}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            association_services.association_notification_channels_set(
+                association_id=association.pk,
+                channels=form.cleaned_data["notification_channels"],
+                actor=request.user,
+            )
+        except MemberWorkflowError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("تنظیمات انجمن ذخیره شد."))
+            return redirect("member_admin:association_settings_index")
+    return render(
+        request,
+        "member_workflow/admin/form.html",
+        {
+            "page_title": _("تنظیمات انجمن: %(name)s") % {"name": association.name},
+            "header_icon": "cog",
+            "form": form,
+            "multipart": False,
         },
     )

@@ -28,6 +28,8 @@ DEMO_ASSOCIATIONS = [
     ("medical-informatics", "انجمن علمی انفورماتیک پزشکی ایران"),
     ("pediatrics", "انجمن علمی پزشکان کودکان ایران"),
 ]
+# How each demo association sends its election notices (issue 6), set when it is created.
+DEMO_NOTIFICATION_CHANNELS = {"medical-informatics": "both", "pediatrics": "email"}
 DEMO_MEMBER_PASSWORD = "Member2026Demo"  # noqa: S105 - demo login, listed in README
 DEMO_ADMINS = {
     # slug: (national code, first name, last name, mobile, email, password)
@@ -55,10 +57,13 @@ def demo_members_build() -> dict:
     from .models import Association, Member
     from .services import memberships, passwords, registration
     from .services.admins import association_admin_grant
+    from .services.associations import association_notification_channels_set
 
-    associations = {}
+    associations, created = {}, set()
     for slug, name in DEMO_ASSOCIATIONS:
-        associations[slug], _ = Association.objects.get_or_create(slug=slug, defaults={"name": name})
+        associations[slug], is_new = Association.objects.get_or_create(slug=slug, defaults={"name": name})
+        if is_new:
+            created.add(slug)
     admins = {}
     for slug, (code, first, last, mobile, email, password) in DEMO_ADMINS.items():
         admin = Member.objects.filter(username=code).first()
@@ -74,6 +79,10 @@ def demo_members_build() -> dict:
             )
         association_admin_grant(association=associations[slug], member=admin, actor=None)
         admins[slug] = admin
+        if slug in created:  # the admin's choice, made once; a later change in the admin stays
+            association_notification_channels_set(
+                association_id=associations[slug].pk, channels=DEMO_NOTIFICATION_CHANNELS[slug], actor=admin
+            )
 
     informatics, pediatrics = associations["medical-informatics"], associations["pediatrics"]
     admin = admins["medical-informatics"]

@@ -74,6 +74,15 @@ class Member(AbstractUser):
         super().save(*args, **kwargs)
 
 
+class NotificationChannels(models.TextChoices):
+    """How an association's members get election notices (issue 6: announcement,
+    reminder, results). Chosen by the association's admins."""
+
+    EMAIL = "email", _("فقط پست الکترونیک")
+    SMS = "sms", _("فقط پیامک")
+    BOTH = "both", _("پست الکترونیک و پیامک")
+
+
 class Association(models.Model):
     """A scientific association. Its admins manage its memberships and nothing else."""
 
@@ -83,6 +92,13 @@ class Association(models.Model):
         "Member", verbose_name=_("مسئولان انجمن"), related_name="administered_associations", blank=True
     )
     created_at = models.DateTimeField(_("زمان ایجاد"), auto_now_add=True)
+    notification_channels = models.CharField(
+        _("روش ارسال اطلاعیه‌های انتخابات"),
+        max_length=10,
+        choices=NotificationChannels.choices,
+        default=NotificationChannels.EMAIL,
+        help_text=_("اعلام شروع رای‌گیری، یادآوری پیش از پایان و اعلام نتایج با این روش به اعضا فرستاده می‌شود."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -14,6 +14,12 @@ admin_urls = (
         path("bulk/", admin_views.memberships_bulk, name="bulk"),
         path("add/", admin_views.member_add, name="add"),
         path("import/", admin_views.members_import_view, name="import"),
+        path("associations/", admin_views.association_settings_index, name="association_settings_index"),
+        path(
+            "associations/<int:association_id>/settings/",
+            admin_views.association_settings,
+            name="association_settings",
+        ),
         path("<int:membership_id>/", admin_views.membership_detail, name="detail"),
         path(
             "<int:membership_id>/send-password/",

@@ -662,17 +662,21 @@ def delivery_sweep() -> dict:
 # ------------------------------------------------------------------ public: retention
 
 
-def otp_records_purge(*, purpose_refs: list[str] | None = None, before=None) -> dict:
+def otp_records_purge(*, purpose_refs: list[str] | None = None, delivery_ids=None, before=None) -> dict:
     """Erase code requests and message records (issue 6, archive): those of `purpose_refs`
-    (e.g. an archived election's ballot sessions), and/or every finished one created before
-    `before` (the retention sweep). A message still pending or sending is never erased.
-    Returns the counts erased."""
+    (e.g. an archived election's ballot sessions), the messages `delivery_ids` (e.g. its
+    notices), and/or every finished one created before `before` (the retention sweep). A
+    message still pending or sending is never erased. Returns the counts erased."""
     finished = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED]
     erased = {"challenges": 0, "deliveries": 0}
     for start in range(0, len(purpose_refs or []), 500):
         chunk = purpose_refs[start : start + 500]
         erased["deliveries"] += _count(Delivery.objects.filter(challenge__purpose_ref__in=chunk, state__in=finished))
         erased["challenges"] += _count(Challenge.objects.filter(purpose_ref__in=chunk))
+    delivery_ids = list(delivery_ids or [])
+    for start in range(0, len(delivery_ids), 500):
+        chunk = delivery_ids[start : start + 500]
+        erased["deliveries"] += _count(Delivery.objects.filter(pk__in=chunk, state__in=finished))
     if before is not None:
         erased["deliveries"] += _count(Delivery.objects.filter(created_at__lt=before, state__in=finished))
         erased["challenges"] += _count(

@@ -12,6 +12,7 @@ MACHINES = [
     ("member_workflow", "MemberCredential", "state", "Password lifecycle (SPEC M3–M5, A4)"),
     ("election_pages", "Election", "state", "Election lifecycle (SPEC A3)"),
     ("election_pages", "TallyRun", "state", "Tally run (SPEC R1)"),
+    ("election_pages", "NotificationRun", "state", "Notice run (issue 6)"),
     ("election_pages", "BallotSession", "state", "Ballot session (SPEC V2–V7)"),
     ("otp_delivery", "Challenge", "state", "One-time-code request (SPEC V5)"),
     ("otp_delivery", "Delivery", "state", "Outgoing message (SPEC V5)"),

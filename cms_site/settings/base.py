@@ -211,6 +211,9 @@ CELERY_BEAT_SCHEDULE: dict = {
 # DELIVERY_RETENTION_DAYS whatever they were for.
 ELECTION_RETENTION_DAYS = env.int("ELECTION_RETENTION_DAYS", default=30)
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=30)
+# Election notices (issue 6): members per Celery chunk, and the origin of the links in them.
+NOTIFICATION_CHUNK_SIZE = env.int("NOTIFICATION_CHUNK_SIZE", default=200)
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 # A ballot session (voting login → «ثبت رای») lives this long, never past the window's end.
 VOTING_SESSION_MINUTES = env.int("VOTING_SESSION_MINUTES", default=30)
 RATELIMITS["voting_login"] = {"ip": "30/10minute", "national_code": "10/10minute"}

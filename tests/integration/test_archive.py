@@ -13,6 +13,8 @@ from cms_site.audit.selectors import audit_chain_verify
 from election_pages import services as election_services
 from election_pages.archive import retention_sweep
 from election_pages.models import Election, ElectionState
+from election_pages.notification_models import NotificationRecipient, NotificationRun
+from election_pages.notifications import notification_chunk_send, notification_run_start
 from election_pages.result_models import ElectionResult
 from election_pages.result_selectors import receipt_is_counted
 from election_pages.results import election_tally
@@ -21,6 +23,7 @@ from election_pages.voting import services
 from election_pages.voting.models import BallotSession, Participation, SealedBallot
 from otp_delivery.models import Challenge, Delivery
 from tests.factories import StaffFactory
+from tests.otp_helpers import run_deliveries
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,14 @@ def test_archive_keeps_results_receipts_and_audit_and_erases_session_data(settin
     refs = [f"ballot:{pk}" for pk in BallotSession.objects.filter(election=election).values_list("pk", flat=True)]
     assert len(refs) == 4 and Challenge.objects.filter(purpose_ref__in=refs).count() == 3
     assert Delivery.objects.filter(challenge__purpose_ref__in=refs).count() == 3
+    # The results notice went to the association's 4 approved members (by email, the default).
+    run = notification_run_start(election_id=election.pk, kind="results")
+    voters = list(Participation.objects.filter(election=election).values_list("member_id", flat=True))
+    others = list(BallotSession.objects.filter(election=election).values_list("member_id", flat=True))
+    notification_chunk_send(run_id=run.pk, member_ids=sorted(set(voters + others)))
+    run_deliveries()
+    notices = list(Delivery.objects.filter(kind="notice").values_list("pk", flat=True))
+    assert len(notices) == 4 and NotificationRecipient.objects.filter(run=run).count() == 4
     result_before = ElectionResult.objects.get(election=election).positions
 
     election_services.election_archive(election_id=election.pk, actor=staff)
@@ -94,7 +105,16 @@ def test_archive_keeps_results_receipts_and_audit_and_erases_session_data(settin
     assert sorted(SealedBallot.objects.filter(election=election).values_list("receipt", flat=True)) == sorted(receipts)
     assert Participation.objects.filter(election=election).count() == 3
     entry = AuditEntry.objects.filter(action="election.archive").get()
-    assert entry.payload["erased"] == {"ballot_sessions": 4, "challenges": 3, "deliveries": 3}
+    assert entry.payload["erased"] == {
+        "ballot_sessions": 4,
+        "challenges": 3,
+        "deliveries": 3 + 4,
+        "notice_recipients": 4,
+    }
+    # Who was sent which notice is gone with its messages; the run keeps its plan.
+    assert not NotificationRecipient.objects.filter(run=run).exists()
+    assert not Delivery.objects.filter(pk__in=notices).exists()
+    assert NotificationRun.objects.get(pk=run.pk).planned == 4
     assert audit_chain_verify().is_intact
     # The results and the receipts board stay public.
     assert client.get(f"/results/{election.pk}/").status_code == 200

@@ -115,6 +115,13 @@ def _election_form_data(election, positions):
         "positions-INITIAL_FORMS": str(len(positions)),
         "positions-MIN_NUM_FORMS": "0",
         "positions-MAX_NUM_FORMS": "1000",
+        # The notice switches (issue 6), as the form shows them.
+        "reminder_hours_before_close": str(election.reminder_hours_before_close),
+        **{
+            name: "on"
+            for name in ("has_announcement_notice", "has_reminder_notice", "has_results_notice")
+            if getattr(election, name)
+        },
     }
     for index, position in enumerate(positions):
         data.update(

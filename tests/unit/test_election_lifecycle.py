@@ -247,7 +247,7 @@ def test_a3_scheduler_opens_and_closes_at_their_times_and_is_idempotent():
     first = services.elections_schedule_run()
     assert first["opened"] == [due.pk] and first["closed"] == [ended.pk]
     second = services.elections_schedule_run()
-    assert second == {"opened": [], "closed": [], "refused": []}
+    assert second == {"opened": [], "closed": [], "refused": [], "reminded": []}
     due.refresh_from_db()
     not_yet.refresh_from_db()
     ended.refresh_from_db()

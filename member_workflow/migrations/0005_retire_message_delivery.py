@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('member_workflow', '0003_credentials_mobile_deliveries'),
+        ('member_workflow', '0004_association_notification_channels'),
     ]
 
     operations = [
