@@ -285,11 +285,16 @@ def _demo_election(*, spec, index_pages, staff, now):
         starts_at = now - datetime.timedelta(minutes=5)
     else:
         starts_at = now + datetime.timedelta(days=spec["starts_in_days"])
+    is_past = spec["state"] == ElectionState.PUBLISHED
     election = Election.objects.create(
         title=spec["fa"]["title"],
         association=association,
         voting_starts_at=starts_at,
         voting_ends_at=starts_at + datetime.timedelta(days=spec["length_days"]),
+        # A year-old election: its members get no notices today (issue 6).
+        has_announcement_notice=not is_past,
+        has_reminder_notice=not is_past,
+        has_results_notice=not is_past,
     )
     for position_index, (position_spec, names) in enumerate(
         zip((content.BOARD, content.INSPECTOR), spec["candidates"].values(), strict=True)
