@@ -97,6 +97,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` has the web server, the worker and beat writing one file: wait for the lock
+    # instead of failing at once, and take it when a transaction begins (a read lock that
+    # later needs to write cannot wait, and fails with «database is locked»).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The member is the user: username is the national code (SPEC M1).
