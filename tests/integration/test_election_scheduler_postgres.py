@@ -2,15 +2,14 @@
 election exactly once — the services lock the row and re-check the state."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
 from election_pages.models import Election, ElectionState
 from election_pages.services import elections_schedule_run
+from tests.concurrency import in_threads
 from tests.factories import AssociationFactory, CandidateFactory, ElectionFactory, PositionFactory, approved_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,24 +18,8 @@ WORKERS = 6
 
 
 def _run_concurrently(target):
-    barrier = threading.Barrier(WORKERS)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait(timeout=10)
-            target()
-        except Exception as error:  # noqa: BLE001 - reported to the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    outcomes = in_threads(WORKERS, lambda i: target(), timeout=60)
+    assert all(kind == "ok" for kind, _value in outcomes), outcomes
 
 
 def _ready(**fields):

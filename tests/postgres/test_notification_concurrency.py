@@ -7,7 +7,6 @@ import datetime
 import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from election_pages import notifications
@@ -16,30 +15,10 @@ from election_pages.notification_models import NotificationKind, NotificationRec
 from election_pages.notifications import notification_chunk_send, notification_run_start
 from otp_delivery import services as otp_services
 from otp_delivery.models import Delivery
+from tests.concurrency import in_threads
 from tests.factories import AssociationFactory, ElectionFactory, approved_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(n, target):
-    barrier = threading.Barrier(n)
-    outcomes = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", target(i))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            outcomes[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return outcomes
 
 
 @pytest.fixture
@@ -72,7 +51,7 @@ def election_with_members(monkeypatch):
 def test_two_concurrent_starts_plan_one_run_and_queue_its_chunks_once(election_with_members, settings):
     settings.NOTIFICATION_CHUNK_SIZE = 5
     election, _members, chunks = election_with_members
-    outcomes = _in_threads(
+    outcomes = in_threads(
         4, lambda i: notification_run_start(election_id=election.pk, kind=NotificationKind.REMINDER).pk
     )
     assert {o[0] for o in outcomes} == {"ok"}, outcomes
@@ -90,7 +69,7 @@ def test_two_concurrent_runs_of_the_same_chunks_give_one_message_per_member(elec
     run_id, ids = chunks[0]
     # Two workers, each going through the members in a different order.
     orders = [ids, list(reversed(ids)), ids, list(reversed(ids))]
-    outcomes = _in_threads(4, lambda i: notification_chunk_send(run_id=run_id, member_ids=orders[i]))
+    outcomes = in_threads(4, lambda i: notification_chunk_send(run_id=run_id, member_ids=orders[i]))
     assert {o[0] for o in outcomes} == {"ok"}, outcomes
     assert sum(o[1]["processed"] for o in outcomes) == len(members)
     assert NotificationRecipient.objects.filter(run=run).count() == len(members)

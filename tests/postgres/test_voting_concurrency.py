@@ -12,33 +12,12 @@ from election_pages.voting import services
 from election_pages.voting.errors import VotingError, VotingNotOpen
 from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
 from otp_delivery.exceptions import OtpError
+from tests.concurrency import in_threads
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
-def _in_threads(n, target):
-    """Run target(i) in n threads released together; return their outcomes."""
-    barrier = threading.Barrier(n)
-    outcomes = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait()
-            outcomes[i] = ("ok", target(i))
-        except (VotingError, OtpError) as exc:
-            outcomes[i] = ("refused", type(exc).__name__)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            outcomes[i] = ("crash", repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return outcomes
+REFUSED = (VotingError, OtpError)
 
 
 def _ready_session(election, member, board, candidates, channel="sms"):
@@ -54,7 +33,9 @@ def test_v7_fifty_concurrent_confirmations_of_one_ballot_give_exactly_one_vote()
     member = voter_for(election)
     session, _ = _ready_session(election, member, board, bc)
     code = sms_code()
-    outcomes = _in_threads(50, lambda i: services.ballot_confirm(session_id=session.pk, member=member, code=code))
+    outcomes = in_threads(
+        50, lambda i: services.ballot_confirm(session_id=session.pk, member=member, code=code), refused=REFUSED
+    )
     assert not [o for o in outcomes if o[0] == "crash"], outcomes
     assert [o[0] for o in outcomes].count("ok") == 1, outcomes
     assert {o[1] for o in outcomes if o[0] == "refused"} <= {"AlreadyVoted", "OtpAlreadyUsed"}
@@ -75,7 +56,9 @@ def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
     for code in (first_code, second_code):
         assert services.ballot_inbound_code_accept(sender_mobile=member.mobile, code=code) == "accepted"
     sessions = [first, second]
-    outcomes = _in_threads(2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member))
+    outcomes = in_threads(
+        2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member), refused=REFUSED
+    )
     assert not [o for o in outcomes if o[0] == "crash"], outcomes
     assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
     assert [o[1] for o in outcomes if o[0] == "refused"] == ["AlreadyVoted"]
