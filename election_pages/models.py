@@ -304,6 +304,10 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         related_name="+",
     )
     state_change_reason = models.TextField(_("دلیل آخرین تغییر وضعیت"), blank=True)
+    # R1 turnout = participations ÷ approved members at close; counted by the close transition.
+    approved_members_at_close = models.PositiveIntegerField(
+        _("اعضای تأیید شده هنگام پایان رای‌گیری"), null=True, blank=True, editable=False
+    )
     # Notices to the association's approved members (issue 6); each can be switched off.
     has_announcement_notice = models.BooleanField(_("اعلام شروع رای‌گیری به اعضا"), default=True)
     has_reminder_notice = models.BooleanField(_("یادآوری پیش از پایان به اعضایی که رای نداده‌اند"), default=True)

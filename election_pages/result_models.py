@@ -18,7 +18,7 @@ class ElectionResult(models.Model):
     )
     tallied_at = models.DateTimeField(_("زمان شمارش"))
     ballots = models.PositiveIntegerField(_("تعداد آرا"))
-    approved_members = models.PositiveIntegerField(_("اعضای تأیید شده هنگام شمارش"))
+    approved_members = models.PositiveIntegerField(_("اعضای تأیید شده هنگام پایان رای‌گیری"))
     # {"<position id>": {"name", "seats", "blank", "candidates": [{"id", "name", "election_code",
     #   "votes", "is_elected", "is_tied"}], "tied_seats"}} — names frozen as they were at the tally.
     positions = models.JSONField(_("نتایج سمت‌ها"))

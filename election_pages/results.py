@@ -182,7 +182,13 @@ def election_tally_compute(*, election_id: int, progress: Progress = _no_progres
     return ElectionTally(
         election_id=election_id,
         ballots=ballots,
-        approved_members=association_approved_member_count(association=election.association),
+        # R1: turnout against the approved members at close (counted by the close transition;
+        # an election closed before that count existed falls back to today's number).
+        approved_members=(
+            election.approved_members_at_close
+            if election.approved_members_at_close is not None
+            else association_approved_member_count(association=election.association)
+        ),
         positions=tuple(positions),
     )
 

@@ -115,6 +115,11 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
         raise ElectionTransitionError(failures)
     source = election.state
     getattr(election, transition)(by=actor, reason=reason)
+    if election.state == ElectionState.CLOSED:
+        # R1: turnout is measured against the approved members at this moment.
+        from member_workflow.selectors import association_approved_member_count
+
+        election.approved_members_at_close = association_approved_member_count(association=election.association)
     election.save()
     payload = {"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None}
     if transition == "open":

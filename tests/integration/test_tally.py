@@ -149,3 +149,22 @@ def test_r1_tally_refuses_an_open_election(counted):
     from election_pages.models import ElectionResult
 
     assert not ElectionResult.objects.filter(election=counted[0]).exists()
+
+
+def test_r1_turnout_is_against_the_approved_members_at_close(counted):
+    """Members approved (or suspended) after the close do not change the turnout."""
+    from election_pages.results import election_tally
+    from election_pages.services import election_transition
+    from member_workflow.selectors import association_approved_member_count
+    from tests.factories import StaffFactory
+
+    election = counted[0]
+    staff = StaffFactory()
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    election.refresh_from_db()
+    at_close = association_approved_member_count(association=election.association)
+    assert election.approved_members_at_close == at_close == 5
+    for _ in range(3):
+        voter_for(election)  # approved after the close
+    result = election_tally(election_id=election.pk, actor=staff)
+    assert result.approved_members == 5 and result.ballots == 5
