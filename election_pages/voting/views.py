@@ -332,43 +332,48 @@ def _voted(request, election, session, receipt: str):
     return response
 
 
-@never_cache
-@require_POST
-def voting_code_email(request, election_id: int):
-    """«دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
+def _code_action(request, election_id: int, send, done_message):
+    """The review page's code buttons: `send(session)` asks the service for a code (it
+    returns the third channel's code to show, or ""); its Persian refusal or `done_message`
+    is shown back on the review page."""
     election = _election(election_id)
     session = _need_session(request, election)
     if session is None:
         return redirect("voting:start", election.pk)
+    review = redirect("voting:review", election.pk)
     try:
-        services.ballot_code_switch_to_email(session_id=session.pk, member=request.user)
+        shown = send(session)
     except OtpError as exc:
         messages.error(request, str(exc))
+        return review
     except VotingError as exc:
         return _fail(request, election, session, exc)
-    else:
-        messages.success(request, _("کد تایید به پست الکترونیک ثبت شده شما ارسال شد."))
-    return redirect("voting:review", election.pk)
+    messages.success(request, done_message)
+    return _inbound_code_keep(request, review, election, session, shown)
+
+
+@never_cache
+@require_POST
+def voting_code_email(request, election_id: int):
+    """«دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
+
+    def send(session):
+        services.ballot_code_switch_to_email(session_id=session.pk, member=request.user)
+        return ""
+
+    return _code_action(request, election_id, send, _("کد تایید به پست الکترونیک ثبت شده شما ارسال شد."))
 
 
 @never_cache
 @require_POST
 def voting_code_resend(request, election_id: int):
     """Send the code again on the chosen channel (after the cooldown)."""
-    election = _election(election_id)
-    session = _need_session(request, election)
-    if session is None:
-        return redirect("voting:start", election.pk)
-    try:
-        shown = services.ballot_code_request(session_id=session.pk, member=request.user)
-    except OtpError as exc:
-        messages.error(request, str(exc))
-    except VotingError as exc:
-        return _fail(request, election, session, exc)
-    else:
-        messages.success(request, _("کد تایید دوباره ارسال شد."))
-        return _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
-    return redirect("voting:review", election.pk)
+    return _code_action(
+        request,
+        election_id,
+        lambda session: services.ballot_code_request(session_id=session.pk, member=request.user),
+        _("کد تایید دوباره ارسال شد."),
+    )
 
 
 @never_cache
