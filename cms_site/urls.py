@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("i18n/setlang/", common_views.set_language, name="set_language"),
     path("captcha/", include("captcha.urls")),
+    # M5 at Wagtail's login too; listed before Wagtail's own pattern for the same path.
+    path("admin/login/", member_views.AdminLoginView.as_view()),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("sms/inbound/", member_views.sms_inbound, name="sms_inbound"),

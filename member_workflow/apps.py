@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class MemberWorkflowConfig(AppConfig):
     name = "member_workflow"
     verbose_name = _("اعضا")
-
-    def ready(self):
-        from . import signals  # noqa: F401  (M5 at every login)

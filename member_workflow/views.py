@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from wagtail.admin.views.account import LoginView as WagtailLoginView
 
 from . import forms, selectors
 from .contact import mask_email
@@ -24,7 +25,6 @@ from .errors import MemberWorkflowError
 from .middleware import SESSION_KEY as MUST_CHANGE_SESSION_KEY
 from .services import passwords, profile, registration
 from .services.inbound_sms import inbound_sms_dispatch
-from .signals import m5_checked_mark
 from .throttling import RateLimited, rate_limit_hit
 
 logger = logging.getLogger(__name__)
@@ -122,11 +122,10 @@ def login_view(request):
             form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
         else:
             try:
-                must_change = passwords.login_check(member=user)
+                must_change = passwords.login_check(member=user, raw_password=form.cleaned_data["password"])
             except MemberWorkflowError as exc:
                 form.add_error(None, str(exc.message))
             else:
-                m5_checked_mark(request)
                 login(request, user)
                 if must_change:
                     request.session[MUST_CHANGE_SESSION_KEY] = True
@@ -134,6 +133,23 @@ def login_view(request):
                     return redirect("accounts:password_change")
                 return redirect(_safe_next(request))
     return render(request, "member_workflow/login.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+class AdminLoginView(WagtailLoginView):
+    """Wagtail's /admin/login/ with the same M5 rule as the portal login: refused while an
+    election of the member's associations is open, else the password change comes first."""
+
+    def form_valid(self, form):
+        try:
+            must_change = passwords.login_check(member=form.get_user(), raw_password=form.cleaned_data["password"])
+        except MemberWorkflowError as exc:
+            form.add_error(None, str(exc.message))
+            return self.form_invalid(form)
+        response = super().form_valid(form)
+        if must_change:
+            self.request.session[MUST_CHANGE_SESSION_KEY] = True
+            return redirect("accounts:password_change")
+        return response
 
 
 @require_http_methods(["GET", "POST"])

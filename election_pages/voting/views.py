@@ -14,7 +14,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from member_workflow.services import passwords
-from member_workflow.signals import m5_checked_mark
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
 from otp_delivery.selectors import otp_challenge_deliveries
@@ -191,7 +190,6 @@ def voting_login(request, election_id: int):
         elif passwords.password_is_national_code(member=user, raw_password=form.cleaned_data["password"]):  # M5
             form.add_error(None, str(PasswordIsNationalCode().message))
         else:
-            m5_checked_mark(request)
             try:
                 session = services.ballot_session_start(election_id=election.pk, member=user)
             except AlreadyVoted:

@@ -196,11 +196,16 @@ def password_is_national_code(*, member: Member, raw_password: str) -> bool:
     return raw_password == member.national_code
 
 
-def login_check(*, member: Member) -> bool:
+def login_check(*, member: Member, raw_password: str | None = None) -> bool:
     """M5, after the password was verified: raise when the login must be refused (national
     code as password while an election of the member's associations is open); return
-    whether the member must change the password before anything else."""
-    if not password_equals_national_code(member=member):
+    whether the member must change the password before anything else. A login form passes
+    the verified `raw_password`, which saves a second (slow) hash."""
+    if raw_password is not None:
+        uses_national_code = password_is_national_code(member=member, raw_password=raw_password)
+    else:
+        uses_national_code = password_equals_national_code(member=member)
+    if not uses_national_code:
         return False
     # "While an election is open, such an account cannot log in at all": an election of
     # one of the member's associations (the only elections the account could vote in).
