@@ -78,16 +78,36 @@ def _transition_for(election: Election, name: str):
     return None
 
 
-def election_guard_failures(*, election: Election, transition: str) -> list[str]:
-    """The Persian reasons `transition` cannot happen now (empty when it can)."""
+# Transitions a user's button queues rather than applies, with the guards the queued work
+# itself satisfies: «شمارش آرا» queues a tally run, which stores the result, then applies it.
+QUEUED = {"tally": (m.has_stored_result,)}
+
+
+def election_guard_failures(*, election: Election, transition: str, requested: bool = False) -> list[str]:
+    """The Persian reasons `transition` cannot happen now (empty when it can). With
+    `requested` (a user's button), the guards its queued work satisfies do not count."""
     found = _transition_for(election, transition)
     if found is None:
         return [str(_("این تغییر از وضعیت «%(state)s» ممکن نیست.") % {"state": election.get_state_display()})]
+    satisfied_later = QUEUED.get(transition, ()) if requested else ()
     return [
         str(GUARD_MESSAGES.get(condition, condition.__name__))
         for condition in found.conditions
-        if not condition(election)
+        if condition not in satisfied_later and not condition(election)
     ]
+
+
+def election_transition_request(*, election_id: int, transition: str, actor, reason: str = "") -> bool:
+    """A user's press of a lifecycle button: queue the tally (R1: counting can take seconds,
+    a Celery task does it and the admin shows its progress; a second press queues nothing)
+    or apply any other transition now. Returns True when the work was queued."""
+    if transition in QUEUED:
+        from .results import election_tally_request
+
+        election_tally_request(election_id=election_id, actor=actor)
+        return True
+    election_transition(election_id=election_id, transition=transition, actor=actor, reason=reason)
+    return False
 
 
 @transaction.atomic

@@ -20,9 +20,8 @@ from .models import Candidate, Election, ElectionResult, TallyRun
 from .notification_selectors import election_notification_progress, elections_notification_summaries
 from .result_models import TallyRunState
 from .result_selectors import election_tally_run_latest
-from .results import election_tally_request
 from .selectors import election_available_transitions
-from .services import ElectionTransitionError, election_guard_failures, election_transition
+from .services import ElectionTransitionError, election_guard_failures, election_transition_request
 
 # While a tally runs, the admin page reloads itself every this many seconds.
 TALLY_REFRESH_SECONDS = 3
@@ -43,7 +42,7 @@ class ElectionInspectView(InspectView):
                 "name": t.name,
                 "label": t.custom["label"],
                 "url": reverse("election_pages_transition", args=[election.pk, t.name]),
-                "blocked_by": election_guard_failures(election=election, transition=t.name),
+                "blocked_by": election_guard_failures(election=election, transition=t.name, requested=True),
             }
             for t in transitions
         ]
@@ -143,27 +142,21 @@ def election_transition_view(request, pk: int, name: str):
     needs_reason = bool(transition.custom.get("needs_reason"))
     inspect_url = reverse(election_viewset.get_url_name("inspect"), args=[election.pk])
     form = ElectionTransitionForm(request.POST if request.method == "POST" else None, needs_reason=needs_reason)
-    if request.method == "POST" and form.is_valid() and name == "tally":
-        # Counting can take seconds on a large election: a Celery task does it (R1); the
-        # inspect page shows the run's progress and outcome. A second press queues nothing.
-        try:
-            election_tally_request(election_id=election.pk, actor=request.user)
-        except ElectionTransitionError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("شمارش آرا در صف قرار گرفت؛ پیشرفت آن در همین صفحه دیده می‌شود."))
-        return redirect(inspect_url)
     if request.method == "POST" and form.is_valid():
         try:
-            election_transition(
+            queued = election_transition_request(
                 election_id=election.pk, transition=name, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ElectionTransitionError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("وضعیت انتخابات تغییر کرد: %(label)s") % {"label": transition.custom["label"]})
+            if queued:
+                messages.success(request, _("شمارش آرا در صف قرار گرفت؛ پیشرفت آن در همین صفحه دیده می‌شود."))
+            else:
+                messages.success(
+                    request, _("وضعیت انتخابات تغییر کرد: %(label)s") % {"label": transition.custom["label"]}
+                )
         return redirect(inspect_url)
     return TemplateResponse(
         request,
@@ -174,8 +167,7 @@ def election_transition_view(request, pk: int, name: str):
             "label": transition.custom["label"],
             "form": form,
             "cancel_url": inspect_url,
-            # The tally's only guard (a stored result) is what the button itself produces.
-            "blocked_by": [] if name == "tally" else election_guard_failures(election=election, transition=name),
+            "blocked_by": election_guard_failures(election=election, transition=name, requested=True),
         },
     )
 

@@ -161,3 +161,14 @@ def test_r1_tally_cannot_be_requested_for_an_open_election(client):
     with pytest.raises(ElectionTransitionError):
         election_tally_request(election_id=election.pk, actor=StaffFactory())
     assert not TallyRun.objects.exists()
+
+
+def test_r1_tally_button_is_not_shown_as_blocked_by_the_result_it_produces(client, closed):
+    """«شمارش آرا» stores the result itself: the inspect and confirm pages do not list the
+    missing result as a reason the button cannot be pressed."""
+    election, staff = closed
+    client.force_login(staff)
+    missing = "نتیجه شمارش هنوز ذخیره نشده است"
+    assert missing not in _inspect(client, election)
+    confirm = client.get(f"/admin/elections/{election.pk}/transition/tally/").content.decode()
+    assert missing not in confirm
