@@ -235,7 +235,7 @@ def _demo_files(*, election_key: str, position_index: int, row_index: int, first
 
 def _demo_voters(*, association, staff) -> None:
     """A few approved members so the open election can open (the members work adds more)."""
-    from member_workflow.models import Member, Membership, MembershipState
+    from member_workflow.models import Member
 
     for index, (first, last) in enumerate(content.DEMO_VOTERS):
         code = _demo_national_code(900 + index)
@@ -248,10 +248,17 @@ def _demo_voters(*, association, staff) -> None:
                 last_name=last,
                 email=f"voter{index + 1}@example.org",
             )
-        membership, _ = Membership.objects.get_or_create(member=member, association=association)
-        if membership.state == MembershipState.PENDING:
-            membership.approve(by=staff)
-            membership.save()
+        _demo_member_approved(member=member, association=association, staff=staff)
+
+
+def _demo_member_approved(*, member, association, staff) -> None:
+    """Through the membership services (audited): request, then approve if still pending."""
+    from member_workflow.models import MembershipState
+    from member_workflow.services.memberships import membership_approve, membership_request
+
+    membership = membership_request(member=member, association=association, actor=staff)
+    if membership.state == MembershipState.PENDING:
+        membership_approve(membership_id=membership.pk, actor=staff)
 
 
 def _demo_national_code(seq: int) -> str:
@@ -369,7 +376,7 @@ def _demo_past_votes(*, election, staff) -> None:
     receipts, nothing written directly. The third channel confirms without a worker."""
     import random
 
-    from member_workflow.models import Member, Membership, MembershipState
+    from member_workflow.models import Member
 
     from .voting import services as voting
 
@@ -384,10 +391,7 @@ def _demo_past_votes(*, election, staff) -> None:
             last_name=last,
             mobile=f"0912001{index:04d}",
         )
-        membership, _ = Membership.objects.get_or_create(member=member, association=election.association)
-        if membership.state == MembershipState.PENDING:
-            membership.approve(by=staff)
-            membership.save()
+        _demo_member_approved(member=member, association=election.association, staff=staff)
         picks = {}
         for position in positions:
             candidates = list(position.candidates.filter(live=True).order_by("pk"))
