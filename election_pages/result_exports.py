@@ -9,9 +9,12 @@ language and publication state: a stored result never changes (the tally is idem
 
 import csv
 import io
+import json
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -70,3 +73,45 @@ def election_results_csv(*, election: Election) -> str:
                 ]
             )
     return buffer.getvalue()
+
+
+def _stored_file(*, election: Election, name: str, build) -> bytes:
+    """A public file that only depends on the stored result (the receipts, the anonymous
+    ballots): built once per result and kept in the media storage, so a download never
+    re-reads every ballot. A concurrent first build only writes a spare copy."""
+    result = election.result
+    path = f"results/{election.pk}/{result.pk}-{result.tallied_at:%Y%m%d%H%M%S%f}/{name}"
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(build()))
+    with default_storage.open(path, "rb") as stored:
+        return stored.read()
+
+
+def election_receipts_file(*, election: Election) -> bytes:
+    """Every counted receipt, sorted, one per line (R2)."""
+
+    def build() -> bytes:
+        receipts = election.sealed_ballots.order_by("receipt").values_list("receipt", flat=True)
+        return ("\n".join(receipts) + "\n").encode()
+
+    return _stored_file(election=election, name="receipts.txt", build=build)
+
+
+def election_ballots_file(*, election: Election, fmt: str) -> bytes:
+    """The anonymous sealed ballots in a random order (R2), as JSON (what `manage.py
+    recount` reads) or CSV (one row per ballot and position)."""
+    from .results import sealed_ballots_export
+
+    def build() -> bytes:
+        data = sealed_ballots_export(election_id=election.pk)
+        if fmt == "json":
+            return json.dumps(data, ensure_ascii=False).encode()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["position_id", "candidate_ids"])
+        for number, ballot in enumerate(data["ballots"], start=1):
+            for position_id, chosen in sorted(ballot.items()):
+                writer.writerow([f"{number}:{position_id}", " ".join(str(c) for c in chosen)])
+        return buffer.getvalue().encode()
+
+    return _stored_file(election=election, name=f"ballots.{fmt}", build=build)

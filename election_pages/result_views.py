@@ -4,10 +4,8 @@ Visible to everyone once results are published; staff see them from the tally on
 they can review before release. Thin views: selectors do the reads.
 """
 
-import csv
-
 from django import forms
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
@@ -16,14 +14,18 @@ from cms_site.common.captcha import CaptchaFormMixin
 from cms_site.common.digits import normalize_digits
 
 from .models import Election, ElectionState
-from .result_exports import election_minutes_pdf, election_results_csv
+from .result_exports import (
+    election_ballots_file,
+    election_minutes_pdf,
+    election_receipts_file,
+    election_results_csv,
+)
 from .result_selectors import (
     election_audit_summary,
     election_results_visible,
     receipt_is_counted,
     result_for_display,
 )
-from .results import sealed_ballots_export
 
 
 def _visible_election(request, election_id: int) -> Election:
@@ -69,8 +71,8 @@ def election_receipts(request, election_id: int):
 
 def election_receipts_download(request, election_id: int):
     election = _visible_election(request, election_id)
-    receipts = sorted(election.sealed_ballots.values_list("receipt", flat=True))
-    response = HttpResponse("\n".join(receipts) + "\n", content_type="text/plain; charset=utf-8")
+    data = election_receipts_file(election=election)
+    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-receipts.txt"'
     return response
 
@@ -79,16 +81,8 @@ def election_ballots_download(request, election_id: int, fmt: str):
     if fmt not in ("json", "csv"):
         raise Http404
     election = _visible_election(request, election_id)
-    data = sealed_ballots_export(election_id=election.pk)
-    if fmt == "json":
-        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    else:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.writer(response)
-        writer.writerow(["position_id", "candidate_ids"])
-        for number, ballot in enumerate(data["ballots"], start=1):
-            for position_id, chosen in sorted(ballot.items()):
-                writer.writerow([f"{number}:{position_id}", " ".join(str(c) for c in chosen)])
+    content_type = "application/json" if fmt == "json" else "text/csv; charset=utf-8"
+    response = HttpResponse(election_ballots_file(election=election, fmt=fmt), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-ballots.{fmt}"'
     return response
 
