@@ -7,7 +7,7 @@ from member_workflow.models import Membership, MembershipState
 
 from ..models import ElectionPage
 from ..selectors import election_ballot_positions
-from .models import LIVE_STATES, BallotSession, ConfirmChannel, Participation
+from .models import BallotSession, ConfirmChannel, Participation
 
 
 def member_has_voted(*, election_id: int, member) -> bool:
@@ -31,20 +31,13 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
         return None
 
 
-def ballot_session_live_for(*, election_id: int, member) -> BallotSession | None:
-    return (
-        BallotSession.objects.filter(election_id=election_id, member=member, state__in=LIVE_STATES)
-        .order_by("-created_at")
-        .first()
-    )
-
-
 def channel_options(*, member) -> list[dict]:
     """V3: the three channels, each usable or disabled with the reason."""
     from django.utils.translation import gettext as _
 
-    has_email = bool((member.email or "").strip())
-    has_mobile = bool((getattr(member, "mobile", "") or "").strip())
+    from otp_delivery.services import member_email, member_mobile
+
+    has_email, has_mobile = bool(member_email(member)), bool(member_mobile(member))
     reasons = {
         ConfirmChannel.EMAIL: "" if has_email else _("پست الکترونیکی برای شما ثبت نشده است."),
         ConfirmChannel.SMS: "" if has_mobile else _("شماره تلفن همراهی برای شما ثبت نشده است."),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from cms_site.audit.services import audit_record
 from member_workflow.models import Membership, MembershipState
@@ -212,6 +213,7 @@ def _msg_over_limit(position_name: str, limit: int):
     }
 
 
+@sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
 def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
     """V4 «انتخاب»: replace the selections. Nothing changes when the ballot is invalid. If a
@@ -229,6 +231,7 @@ def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
     return session
 
 
+@sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
 def ballot_code_request(*, session_id, member) -> str:
     """V5: send the code on the chosen channel (email/SMS, via otp_delivery), or for the
@@ -277,6 +280,7 @@ def ballot_abandon(*, session_id, member) -> None:
     audit_record(actor=member, action="ballot.abandon", target=session, payload={"election_id": session.election_id})
 
 
+@sensitive_variables()  # error reports never show the code
 def ballot_confirm(*, session_id, member, code: str) -> str:
     """V6 «ثبت رای» with a code from email or SMS. Returns the receipt.
 
@@ -297,6 +301,7 @@ def ballot_confirm(*, session_id, member, code: str) -> str:
     return _ballot_seal(session_id=session_id, member=member, via_inbound=False)
 
 
+@sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
 def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
     """Third channel (V5), called by the inbound SMS dispatcher: the 4-digit code shown on a
@@ -329,6 +334,7 @@ def ballot_confirm_received(*, session_id, member) -> str:
     return _ballot_seal(session_id=session_id, member=member, via_inbound=True)
 
 
+@sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
 def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     """The integrity core (V6, V7), one transaction:

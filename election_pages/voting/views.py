@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from member_workflow.services import passwords
@@ -167,6 +168,7 @@ def _need_session(request, election):
 
 
 @never_cache
+@sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def voting_login(request, election_id: int):
     """V2 «ورود به سامانه انتخابات» (national code, password, captcha), open only in the
@@ -235,6 +237,7 @@ def voting_channel(request, election_id: int):
 
 
 @never_cache
+@sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def voting_ballot(request, election_id: int):
     """V4 the ballot: checkboxes per position, its limit in the heading, «انتخاب»."""
@@ -270,6 +273,7 @@ def voting_ballot(request, election_id: int):
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def voting_review(request, election_id: int):
     """V5 review and V6 «ثبت رای»: the chosen candidates, how the code travels, the code."""
