@@ -12,7 +12,6 @@ from .models import REMINDER_MAX_HOURS, Election, ElectionState
 from .notification_models import NotificationKind, NotificationRecipient, NotificationRun, RecipientOutcome
 
 SENT_STATES = ("sent", "delivered")
-WAITING_STATES = ("pending", "sending")
 
 
 def notification_eligible_member_ids(*, election: Election, kind: str) -> list[int]:

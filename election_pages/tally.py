@@ -37,9 +37,9 @@ def seats_assign(*, votes: dict[int, int], seats: int) -> SeatAssignment:
     eligible = [(cid, count) for cid, count in ranking if count > 0]
     if len(eligible) <= seats:
         return SeatAssignment(seats, tuple(cid for cid, _ in eligible), ranking=ranking)
-    boundary = eligible[seats - 1][1] if seats else None
     if seats == 0:
         return SeatAssignment(0, (), ranking=ranking)
+    boundary = eligible[seats - 1][1]
     above = [cid for cid, count in eligible if count > boundary]
     at_boundary = [cid for cid, count in eligible if count == boundary]
     if len(above) + len(at_boundary) == seats:

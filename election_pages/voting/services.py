@@ -46,7 +46,7 @@ INBOUND_CODE_DIGITS = 4
 
 
 def _session_minutes() -> int:
-    return getattr(settings, "VOTING_SESSION_MINUTES", 30)
+    return settings.VOTING_SESSION_MINUTES
 
 
 def inbound_code_digest(*, session_id, code: str) -> str:
