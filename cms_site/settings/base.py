@@ -226,12 +226,17 @@ RATELIMITS["voting_confirm"] = {"ip": "60/10minute", "national_code": "20/10minu
 
 
 def filesystem_broker_options(folder) -> dict:
-    """Transport options for kombu's filesystem broker rooted at `folder`."""
+    """Transport options for kombu's filesystem broker rooted at `folder` (created here:
+    kombu makes the control folder without its parents)."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(Path(folder) / "queue"),
         "data_folder_out": str(Path(folder) / "queue"),
         "processed_folder": str(Path(folder) / "processed"),
         "store_processed": False,
+        # kombu's default is "control" under the current directory: keep the exchange
+        # tables (celery.exchange, celery.pidbox.exchange) with the rest, under var/.
+        "control_folder": str(Path(folder) / "control"),
     }
 
 
