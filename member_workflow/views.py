@@ -26,6 +26,7 @@ from .middleware import SESSION_KEY as MUST_CHANGE_SESSION_KEY
 from .services import passwords, profile, registration
 from .services.inbound_sms import inbound_sms_dispatch
 from .throttling import RateLimited, rate_limit_hit
+from .voting_window import member_in_voting_window
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,6 @@ REGISTER_PREFILL_KEY = "register_national_code"
 def _rate_limited(request, exc: RateLimited):
     return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
 
-
-def _election_open(member) -> bool:
-    from election_pages.selectors import member_has_election_in_voting_window
-
-    return member_has_election_in_voting_window(member=member)
 
 
 @require_http_methods(["GET", "POST"])
@@ -198,7 +194,7 @@ def password_forgot(request):
 def personal_page(request):
     """M7: memberships, email and mobile, password change; edits blocked during voting."""
     member = request.user
-    is_blocked = _election_open(member)
+    is_blocked = member_in_voting_window(member=member)
     contact_form = forms.ContactForm(
         request.POST if request.method == "POST" else None,
         initial={"email": member.email, "mobile": member.mobile or ""},
@@ -241,7 +237,7 @@ def personal_page(request):
 def password_change(request):
     """M5/M6/M7: change the password; the only page open while a change is required."""
     member = request.user
-    is_blocked = _election_open(member)
+    is_blocked = member_in_voting_window(member=member)
     form = forms.PasswordChangeForm(request.POST or None, user=member)
     if request.method == "POST" and not is_blocked:
         try:

@@ -211,7 +211,3 @@ class SealedBallot(models.Model):
     def __str__(self):
         return self.receipt
 
-
-# Registered with the app's models so every process (web, worker, beat, webhook) has them:
-# the inbound SMS handler of the third channel and the expiry task.
-from . import inbound, tasks  # noqa: E402,F401

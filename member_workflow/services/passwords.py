@@ -33,16 +33,12 @@ from ..errors import (
 from ..models import Member, MemberCredential, PasswordState
 from ..national_code import normalize_national_code
 from ..password_policy import random_password
+from ..voting_window import member_in_voting_window
 
 logger = logging.getLogger(__name__)
 
 RESET_CODE_DIGITS = 6
 
-
-def _election_open_for(member: Member) -> bool:
-    from election_pages.selectors import member_has_election_in_voting_window
-
-    return member_has_election_in_voting_window(member=member)
 
 
 def credential_locked(*, member: Member) -> MemberCredential:
@@ -69,7 +65,7 @@ def password_change(*, member: Member, new_password: str) -> None:
     """The member sets their own password (M5, M6, M7). Refused while an election of the
     member's associations is in its voting window; the policy is checked here too."""
     member = Member.objects.select_for_update().get(pk=member.pk)
-    if _election_open_for(member):
+    if member_in_voting_window(member=member):
         raise ElectionInVotingWindow()
     validate_password(new_password, user=member)
     credential = credential_locked(member=member)
@@ -147,7 +143,7 @@ def password_sms_reset_request(*, national_code: str) -> str:
         raise ResetNotForAdmins()
     if not member.mobile:
         raise NoMobileRegistered()
-    if _election_open_for(member):
+    if member_in_voting_window(member=member):
         raise ElectionInVotingWindow()
     credential = credential_locked(member=member)
     code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
@@ -174,7 +170,7 @@ def password_sms_reset_confirm(*, sender_mobile: str, code: str) -> Member | Non
     expected = credential.reset_code_digest
     if not hmac.compare_digest(expected, reset_code_digest(member_id=member.pk, code=code)):
         return None
-    if member.is_association_admin or _election_open_for(member):
+    if member.is_association_admin or member_in_voting_window(member=member):
         # The rules are checked again on arrival: an election may have opened meanwhile.
         return None
     member.set_password(member.national_code)
@@ -209,6 +205,6 @@ def login_check(*, member: Member, raw_password: str | None = None) -> bool:
         return False
     # "While an election is open, such an account cannot log in at all": an election of
     # one of the member's associations (the only elections the account could vote in).
-    if _election_open_for(member):
+    if member_in_voting_window(member=member):
         raise LoginRefusedDuringElection()
     return True

@@ -7,12 +7,7 @@ from cms_site.audit.services import audit_record
 from ..contact import normalize_email, normalize_mobile
 from ..errors import DuplicateMobile, ElectionInVotingWindow
 from ..models import Member
-
-
-def _election_open_for(member: Member) -> bool:
-    from election_pages.selectors import member_has_election_in_voting_window
-
-    return member_has_election_in_voting_window(member=member)
+from ..voting_window import member_in_voting_window
 
 
 def member_contact_update(*, member: Member, email: str, mobile: str) -> Member:
@@ -23,7 +18,7 @@ def member_contact_update(*, member: Member, email: str, mobile: str) -> Member:
     try:
         with transaction.atomic():
             member = Member.objects.select_for_update().get(pk=member.pk)
-            if _election_open_for(member):
+            if member_in_voting_window(member=member):
                 raise ElectionInVotingWindow()
             if Member.objects.filter(mobile=mobile).exclude(pk=member.pk).exists():
                 raise DuplicateMobile()

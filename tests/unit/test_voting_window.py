@@ -43,3 +43,15 @@ def test_open_state_outside_the_clock_window_does_not_count():
         voting_ends_at=past + datetime.timedelta(hours=3),
     )
     assert not member_has_election_in_voting_window(member=member)
+
+
+def test_members_app_asks_the_elections_app_through_its_registered_hook(monkeypatch):
+    """The members app never imports election_pages: the voting-window rule (M4, M5, M7)
+    reaches it through the check election_pages registers in AppConfig.ready()."""
+    from member_workflow import voting_window
+
+    assert voting_window._CHECKS["elections"] is member_has_election_in_voting_window
+    monkeypatch.setattr(voting_window, "_CHECKS", {})
+    assert voting_window.member_in_voting_window(member=object()) is False
+    voting_window.voting_window_check_register(name="always", check=lambda *, member: True)
+    assert voting_window.member_in_voting_window(member=object()) is True
