@@ -112,7 +112,7 @@ def build(voters: int, profile_voters: int) -> dict:
     from django.urls import reverse
     from django.utils import translation
 
-    from election_pages.demo import portal_pages_build
+    from cms_site.demo.elections import portal_pages_build
     from election_pages.models import ElectionState
     from member_workflow.models import Member, Membership, MembershipState
     from tests.factories import (

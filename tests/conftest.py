@@ -53,7 +53,7 @@ def _default_language():
 def django_db_setup(django_db_setup, django_db_blocker):
     """Build the demo portal pages once into the test database; every test's rollback
     keeps them. Transactional tests flush the database; `portal` rebuilds it then."""
-    from election_pages.demo import portal_pages_build
+    from cms_site.demo.elections import portal_pages_build
 
     with django_db_blocker.unblock():
         portal_pages_build()
@@ -62,7 +62,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def portal(db):
     """The demo portal pages (Persian tree and English translation); returns the home page."""
-    from election_pages.demo import portal_pages_build
+    from cms_site.demo.elections import portal_pages_build
 
     return portal_pages_build()
 

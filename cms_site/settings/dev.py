@@ -5,7 +5,10 @@ written to var/outbox/mail/ and SMS to var/outbox/sms.jsonl.
 """
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env, filesystem_broker_options
+from .base import INSTALLED_APPS, VAR_DIR, env, filesystem_broker_options
+
+# The demo (`manage.py demo`, `manage.py rundev`) is a development-only app.
+INSTALLED_APPS = [*INSTALLED_APPS, "cms_site.demo"]
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")

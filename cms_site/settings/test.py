@@ -5,7 +5,10 @@ suite at PostgreSQL and Redis (see `.ci/run`).
 """
 
 from .base import *  # noqa: F403
-from .base import PASSWORD_HASHERS, VAR_DIR, env, filesystem_broker_options
+from .base import INSTALLED_APPS, PASSWORD_HASHERS, VAR_DIR, env, filesystem_broker_options
+
+# The demo (`manage.py demo`, `manage.py rundev`) is a development-only app.
+INSTALLED_APPS = [*INSTALLED_APPS, "cms_site.demo"]
 
 DEBUG = False
 SECRET_KEY = "test-only-key-not-secret"

@@ -8,8 +8,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_elections(portal):
-    from election_pages.demo import demo_elections_build
-    from member_workflow.demo import demo_staff_build
+    from cms_site.demo.elections import demo_elections_build
+    from cms_site.demo.members import demo_staff_build
 
     return demo_elections_build(staff=demo_staff_build())
 

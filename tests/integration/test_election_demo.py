@@ -6,8 +6,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Locale
 
-from election_pages.demo import demo_elections_build, portal_pages_build
-from election_pages.demo_content import COMING_SOON
+from cms_site.demo.content import COMING_SOON
+from cms_site.demo.elections import demo_elections_build, portal_pages_build
+from cms_site.demo.members import demo_staff_build
 from election_pages.models import (
     Candidate,
     Election,
@@ -18,7 +19,6 @@ from election_pages.models import (
     StandardPage,
 )
 from election_pages.selectors import election_is_in_voting_window
-from member_workflow.demo import demo_staff_build
 from member_workflow.selectors import association_approved_member_count
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,7 @@ def test_r1_r2_demo_past_election_is_counted_from_ballots_cast_through_the_servi
     """Issue 6, demo: the past election's result comes from real sealed ballots, cast by its
     voters through the voting services, then closed, tallied and published."""
     from cms_site.audit.models import AuditEntry
-    from election_pages.demo_content import PAST_VOTERS
+    from cms_site.demo.content import PAST_VOTERS
     from election_pages.results import recount_from_export, sealed_ballots_export
     from election_pages.voting.models import Participation, SealedBallot
 

@@ -4,7 +4,7 @@ password state, built through the services, idempotently."""
 import pytest
 from django.core.management import call_command
 
-from member_workflow.demo import DEMO_ADMINS, DEMO_MEMBER_PASSWORD, DEMO_MEMBERS
+from cms_site.demo.members import DEMO_ADMINS, DEMO_MEMBER_PASSWORD, DEMO_MEMBERS
 from member_workflow.models import Association, Member, MembershipState, PasswordState
 from member_workflow.selectors import member_password_state
 

@@ -54,10 +54,10 @@ def demo_members_build() -> dict:
     """The two agreed associations, an admin for each and members in every membership and
     password state, built through the product's services. Idempotent: a national code
     that exists is left alone."""
-    from .models import Association, Member
-    from .services import memberships, passwords, registration
-    from .services.admins import association_admin_grant
-    from .services.associations import association_notification_channels_set
+    from member_workflow.models import Association, Member
+    from member_workflow.services import memberships, passwords, registration
+    from member_workflow.services.admins import association_admin_grant
+    from member_workflow.services.associations import association_notification_channels_set
 
     associations, created = {}, set()
     for slug, name in DEMO_ASSOCIATIONS:

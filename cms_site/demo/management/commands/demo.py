@@ -2,16 +2,16 @@
 
 from django.core.management.base import BaseCommand
 
-from election_pages.demo import demo_elections_build, demo_voter_national_codes, portal_pages_build
-from election_pages.demo_content import DEMO_VOTER_PASSWORD
-from election_pages.voting.demo import demo_voting_prepare
-from member_workflow.demo import (
+from cms_site.demo.content import DEMO_VOTER_PASSWORD
+from cms_site.demo.elections import demo_elections_build, demo_voter_national_codes, portal_pages_build
+from cms_site.demo.members import (
     DEMO_ADMINS,
     DEMO_STAFF_NATIONAL_CODE,
     DEMO_STAFF_PASSWORD,
     demo_members_build,
     demo_staff_build,
 )
+from cms_site.demo.voting import demo_voting_prepare
 
 
 class Command(BaseCommand):

@@ -12,7 +12,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from member_workflow.demo import DEMO_STAFF_NATIONAL_CODE, DEMO_STAFF_PASSWORD
+from cms_site.demo.members import DEMO_STAFF_NATIONAL_CODE, DEMO_STAFF_PASSWORD
 
 
 class Command(BaseCommand):

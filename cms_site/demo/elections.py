@@ -11,8 +11,7 @@ from django.utils.html import escape
 from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
 
-from . import demo_content as content
-from .models import (
+from election_pages.models import (
     ElectionHistoryPage,
     ElectionIndexPage,
     FaqPage,
@@ -21,6 +20,8 @@ from .models import (
     HomeSideMenuItem,
     StandardPage,
 )
+
+from . import content
 
 PAGE_TYPES = {
     "standard": StandardPage,
@@ -275,10 +276,9 @@ def demo_voter_national_codes() -> list[str]:
 def _demo_election(*, spec, index_pages, staff, now):
     import datetime
 
+    from election_pages import services
+    from election_pages.models import Candidate, Election, ElectionPage, ElectionState, Position
     from member_workflow.models import Association
-
-    from . import services
-    from .models import Candidate, Election, ElectionPage, ElectionState, Position
 
     association, _ = Association.objects.get_or_create(
         slug=spec["association"], defaults={"name": content.ASSOCIATIONS[spec["association"]]}
@@ -376,9 +376,8 @@ def _demo_past_votes(*, election, staff) -> None:
     receipts, nothing written directly. The third channel confirms without a worker."""
     import random
 
+    from election_pages.voting import services as voting
     from member_workflow.models import Member
-
-    from .voting import services as voting
 
     draw = random.Random(content.PAST_SEED)
     positions = list(election.positions.order_by("sort_order"))
@@ -414,8 +413,8 @@ def _demo_past_votes(*, election, staff) -> None:
 def _demo_count_and_publish(*, election, staff) -> None:
     """Close (its end is now behind), tally and publish through the services, as staff
     would with the admin buttons."""
-    from . import services
-    from .results import election_tally
+    from election_pages import services
+    from election_pages.results import election_tally
 
     services.election_close(election_id=election.pk, actor=staff)
     election_tally(election_id=election.pk, actor=staff)
