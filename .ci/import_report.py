@@ -95,9 +95,44 @@ def function_imports() -> tuple[int, list[str]]:
     return total, unexplained
 
 
+# The boxes of the layer diagram in docs/architecture.md: each module counts for the
+# longest of these prefixes it starts with.
+DIAGRAM_UNITS = (
+    "cms_site.common",
+    "cms_site.audit",
+    "cms_site.demo",
+    "cms_site",
+    "otp_delivery",
+    "member_workflow",
+    "election_pages.voting",
+    "election_pages",
+)
+
+
+def _unit(module: str) -> str:
+    return next(u for u in DIAGRAM_UNITS if module == u or module.startswith(u + "."))
+
+
+def layer_diagram(graph) -> str:
+    """A Mermaid graph of which unit imports which (in-function imports included)."""
+    edges = set()
+    for module in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(module):
+            a, b = _unit(module), _unit(imported)
+            if a != b:
+                edges.add((a, b))
+    lines = ["```mermaid", "graph TD"]
+    lines += [f"    {a.replace('.', '_')}[{a}] --> {b.replace('.', '_')}[{b}]" for a, b in sorted(edges)]
+    lines.append("```")
+    return "\n".join(lines)
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    if "--diagram" in sys.argv:
+        print(layer_diagram(graph))
+        return 0
     groups = cycle_groups(graph)
     total, unexplained = function_imports()
     print(f"import cycles (grimp, in-function imports included): {len(groups)} group(s)")
