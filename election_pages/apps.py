@@ -12,7 +12,14 @@ class ElectionPagesConfig(AppConfig):
         from member_workflow.services.inbound_sms import inbound_sms_handler_register
         from member_workflow.voting_window import voting_window_check_register
 
-        from . import signals  # noqa: F401 - connects the cache invalidation receivers
+        from . import (
+            archive,
+            notifications,
+            results,
+            services,
+            signals,  # noqa: F401 - connects the cache invalidation receivers
+        )
+        from .hooks import minute_job_register, transition_effect_register
         from .selectors import member_has_election_in_voting_window
         from .voting import tasks  # noqa: F401 - registers the voting beat task
         from .voting.inbound import vote_confirmation_handler
@@ -20,3 +27,13 @@ class ElectionPagesConfig(AppConfig):
         # The lower members app asks through these hooks; it never imports this app.
         voting_window_check_register(name="elections", check=member_has_election_in_voting_window)
         inbound_sms_handler_register(name="vote_confirmation", handler=vote_confirmation_handler)
+
+        # Each transition names its effects in its `custom` dict (election_pages.models);
+        # here each concern supplies them. The lifecycle service imports none of these.
+        transition_effect_register(name="candidate_moderation_cancel", effect=services.election_candidate_moderation_cancel)
+        transition_effect_register(name="turnout_freeze", effect=services.election_turnout_freeze)
+        transition_effect_register(name="voter_data_erase", effect=archive.election_voter_data_erase)
+        transition_effect_register(name="notice_announcement", effect=notifications.notice_announcement_start)
+        transition_effect_register(name="notice_results", effect=notifications.notice_results_start)
+        transition_effect_register(name="tally_request", effect=results.election_tally_request)
+        minute_job_register(name="reminded", job=notifications.notifications_reminders_start)

@@ -18,26 +18,28 @@ notices) and code request older than `DELIVERY_RETENTION_DAYS`, and expired web 
 
 import datetime
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import ConcurrentTransition
 
 from cms_site.audit.services import audit_record
+from otp_delivery.services import otp_records_purge
 
 from .models import Election, ElectionState
+from .notification_models import NotificationRecipient
+from .services import ElectionTransitionError, election_transition
+from .voting.models import BallotSession
 
 logger = logging.getLogger(__name__)
 
 
-def election_voter_data_erase(*, election: Election) -> dict:
-    """Erase the voter-linked session data of `election` (called by the archive transition,
-    inside its transaction). Returns the counts erased, which the audit entry records."""
-    from otp_delivery.services import otp_records_purge
-
-    from .notification_models import NotificationRecipient
-    from .voting.models import BallotSession
-
+def election_voter_data_erase(*, election: Election, actor=None) -> dict:
+    """The archive transition's effect (election_pages.hooks), inside its transaction:
+    erase the voter-linked session data of `election`. Returns the counts erased under
+    "erased", which joins the audit entry's payload."""
     sessions = BallotSession.objects.filter(election=election)
     refs = [f"ballot:{pk}" for pk in sessions.values_list("pk", flat=True)]
     # Who was sent which notice (a reminder's recipients are who had not voted yet).
@@ -48,21 +50,13 @@ def election_voter_data_erase(*, election: Election) -> dict:
     erased = otp_records_purge(purpose_refs=refs, delivery_ids=notices)
     erased["notice_recipients"] = recipients.delete()[0]
     erased["ballot_sessions"] = sessions.delete()[0]
-    return erased
+    return {"erased": erased}
 
 
 def retention_sweep(*, now=None) -> dict:
     """The daily job (CELERY_BEAT_SCHEDULE): archive published elections whose retention
     period has passed, then erase old message records and expired web sessions. Safe to run
     twice or concurrently: each archive locks and re-checks the election."""
-    from importlib import import_module
-
-    from django_fsm import ConcurrentTransition
-
-    from otp_delivery.services import otp_records_purge
-
-    from .services import ElectionTransitionError, election_transition
-
     now = now or timezone.now()
     ended_before = now - datetime.timedelta(days=settings.ELECTION_RETENTION_DAYS)
     archived = []

@@ -376,7 +376,13 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         target=ElectionState.OPEN,
         conditions=[start_reached, positions_are_filled, has_approved_members],
         permission=can_manage_election,
-        custom={"label": _("شروع رای‌گیری"), "admin": True},
+        custom={
+            "label": _("شروع رای‌گیری"),
+            "admin": True,
+            "scheduler": True,
+            "effects": ("candidate_moderation_cancel",),
+            "after_commit": ("notice_announcement",),
+        },
     )
     def open(self, *, by, reason: str = "") -> None:
         self._record(by, reason)
@@ -387,7 +393,7 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         target=ElectionState.CLOSED,
         conditions=[end_reached],
         permission=can_manage_election,
-        custom={"label": _("پایان رای‌گیری"), "admin": True},
+        custom={"label": _("پایان رای‌گیری"), "admin": True, "scheduler": True, "effects": ("turnout_freeze",)},
     )
     def close(self, *, by, reason: str = "") -> None:
         self._record(by, reason)
@@ -397,7 +403,12 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         source=ElectionState.OPEN,
         target=ElectionState.CLOSED,
         permission=is_superuser,
-        custom={"label": _("پایان زودهنگام رای‌گیری (مدیر کل)"), "admin": True, "needs_reason": True},
+        custom={
+            "label": _("پایان زودهنگام رای‌گیری (مدیر کل)"),
+            "admin": True,
+            "needs_reason": True,
+            "effects": ("turnout_freeze",),
+        },
     )
     def force_close(self, *, by, reason: str) -> None:
         self._record(by, reason)
@@ -408,8 +419,13 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         target=ElectionState.TALLIED,
         conditions=[has_stored_result],
         permission=can_manage_election,
-        # The admin button queues election_pages.results.election_tally (count, store, then this).
-        custom={"label": _("شمارش آرا"), "admin": True},
+        # The admin button queues a tally run (count, store, then this transition).
+        custom={
+            "label": _("شمارش آرا"),
+            "admin": True,
+            "queue": "tally_request",
+            "queue_satisfies": (has_stored_result,),
+        },
     )
     def tally(self, *, by, reason: str = "") -> None:
         self._record(by, reason)
@@ -419,7 +435,7 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         source=ElectionState.TALLIED,
         target=ElectionState.PUBLISHED,
         permission=can_manage_election,
-        custom={"label": _("اعلام نتایج"), "admin": True},
+        custom={"label": _("اعلام نتایج"), "admin": True, "after_commit": ("notice_results",)},
     )
     def publish_results(self, *, by, reason: str = "") -> None:
         self._record(by, reason)
@@ -430,8 +446,8 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         target=ElectionState.ARCHIVED,
         conditions=[retention_passed],
         permission=can_manage_election,
-        # election_pages.archive erases the voter-linked session data in the same transaction.
-        custom={"label": _("بایگانی"), "admin": True},
+        # The archive erases the voter-linked session data in the same transaction.
+        custom={"label": _("بایگانی"), "admin": True, "scheduler": True, "effects": ("voter_data_erase",)},
     )
     def archive(self, *, by, reason: str = "") -> None:
         self._record(by, reason)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from cms_site.audit.services import audit_record
 from cms_site.common.jalali import format_date, format_time
+from cms_site.common.queueing import task_enqueue
 
 from .models import Election, ElectionState
 from .notification_models import (
@@ -65,22 +66,24 @@ def notice_is_due(*, election: Election, kind: str, now=None) -> bool:
 # ------------------------------------------------------------------ triggers
 
 
-def notification_trigger(*, election_id: int, kind: str) -> None:
-    """Start the run after the current transaction commits (call it inside the transition's
-    transaction). A broker outage must not undo the committed transition: `robust`."""
-    transaction.on_commit(lambda: _run_start_enqueue(election_id, kind), robust=True)
+def notice_announcement_start(*, election_id: int) -> None:
+    """The `open` transition's after-commit effect (election_pages.hooks): plan the
+    announcement. The lifecycle service runs it once the transition has committed."""
+    _run_start_enqueue(election_id, NotificationKind.ANNOUNCEMENT)
 
 
+def notice_results_start(*, election_id: int) -> None:
+    """The `publish_results` transition's after-commit effect: plan the results notice."""
+    _run_start_enqueue(election_id, NotificationKind.RESULTS)
+
+
+# Tasks are queued by name: the tasks module imports this one, never the reverse.
 def _run_start_enqueue(election_id: int, kind: str) -> None:
-    from .tasks import notification_run_start_task
-
-    notification_run_start_task.delay(election_id, kind)
+    task_enqueue("election_pages.tasks.notification_run_start_task", election_id, kind)
 
 
 def _chunk_enqueue(run_id: int, member_ids: list[int]) -> None:
-    from .tasks import notification_chunk_send_task
-
-    notification_chunk_send_task.delay(run_id, member_ids)
+    task_enqueue("election_pages.tasks.notification_chunk_send_task", run_id, member_ids)
 
 
 # ------------------------------------------------------------------ planning

@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 from cms_site.audit.models import AuditHead
 from cms_site.audit.services import audit_record
 from cms_site.common.digits import persian_digits
+from cms_site.common.queueing import task_enqueue
 from member_workflow.selectors import association_approved_member_count
 
 from .models import Election, ElectionResult, ElectionState, TallyRun
 from .result_models import TALLY_RUN_ACTIVE_STATES, TallyRunState
 from .selectors import election_ballot_positions
+from .services import ElectionTransitionError, election_transition
 from .tally import SeatAssignment, seats_assign
 from .voting.models import Participation, SealedBallot
 
@@ -285,8 +287,6 @@ def election_tally(*, election_id: int, actor, progress: Progress = _no_progress
 
 @transaction.atomic
 def _election_tally_store(*, election_id: int, actor, tally: ElectionTally) -> ElectionResult:
-    from .services import election_transition
-
     election = Election.objects.select_for_update().get(pk=election_id)
     if election.state in TALLIED_STATES:
         return election.result
@@ -327,9 +327,6 @@ def _run_is_stale(run: TallyRun) -> bool:
 def election_tally_request(*, election_id: int, actor) -> TallyRun:
     """Queue a tally of a closed election (the admin's «شمارش آرا»). A second press while a
     run is queued or running returns that run and queues nothing (double click, two tabs)."""
-    from .services import ElectionTransitionError
-    from .tasks import election_tally_task
-
     election = Election.objects.select_for_update().get(pk=election_id)
     active = election.tally_runs.filter(state__in=TALLY_RUN_ACTIVE_STATES).first()
     if active is not None and not _run_is_stale(active):
@@ -344,7 +341,9 @@ def election_tally_request(*, election_id: int, actor) -> TallyRun:
         )
     run = TallyRun.objects.create(election=election, requested_by=actor if actor and actor.pk else None)
     audit_record(actor=actor, action="election.tally_requested", target=election, payload={"run_id": run.pk})
-    election_tally_task.delay_on_commit(election.pk, actor.pk if actor else None, run.pk)
+    # Queued by name once committed: the tasks module imports this one, never the reverse.
+    args = [election.pk, actor.pk if actor else None, run.pk]
+    transaction.on_commit(lambda: task_enqueue("election_pages.tasks.election_tally_task", *args))
     return run
 
 
@@ -388,8 +387,6 @@ def election_tally_run(*, run_id: int) -> TallyRun:
     """Execute a queued tally run: count with progress, store, and record done or failed
     with a Persian report. Idempotent: a finished run is returned as it is; a run left
     running by a killed worker is counted again (the tally itself is idempotent)."""
-    from .services import ElectionTransitionError
-
     run = TallyRun.objects.select_related("requested_by").get(pk=run_id)
     if run.state in (TallyRunState.DONE, TallyRunState.FAILED):
         return run

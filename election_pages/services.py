@@ -13,14 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
+from wagtail.models import WorkflowState
 
 from cms_site.audit.services import audit_record
+from cms_site.common.fsm import fsm_target, fsm_transition_from_here, fsm_transitions_named
+from member_workflow.selectors import association_approved_member_count
 
 from . import models as m
 from .cache import election_cache_invalidate
-from .models import Election, ElectionState
-from .notification_models import NotificationKind
-from .notifications import notification_trigger, notifications_reminders_start
+from .hooks import minute_jobs, transition_effect
+from .models import Candidate, Election, ElectionState
 from .selectors import elections_due_to_close, elections_due_to_open
 
 logger = logging.getLogger(__name__)
@@ -40,25 +42,6 @@ GUARD_MESSAGES = {
 }
 
 
-# What Celery beat may do without a user: open and close on time, archive after retention.
-SCHEDULER_TRANSITIONS = ("open", "close", "archive")
-
-TARGETS = {
-    "announce": ElectionState.ANNOUNCED,
-    "open": ElectionState.OPEN,
-    "close": ElectionState.CLOSED,
-    "force_close": ElectionState.CLOSED,
-    "tally": ElectionState.TALLIED,
-    "publish_results": ElectionState.PUBLISHED,
-    "archive": ElectionState.ARCHIVED,
-    "cancel": ElectionState.CANCELLED,
-}
-
-
-# Transitions that start an election notice to the members (issue 6).
-NOTICE_ON = {"open": NotificationKind.ANNOUNCEMENT, "publish_results": NotificationKind.RESULTS}
-
-
 class ElectionTransitionError(Exception):
     """A transition was refused; `messages` say why, in Persian."""
 
@@ -71,25 +54,13 @@ class ElectionTransitionForbidden(ElectionTransitionError):
     pass
 
 
-def _transition_for(election: Election, name: str):
-    for candidate in election.get_all_state_transitions():
-        if candidate.name == name and candidate.source in (election.state, "*"):
-            return candidate
-    return None
-
-
-# Transitions a user's button queues rather than applies, with the guards the queued work
-# itself satisfies: «شمارش آرا» queues a tally run, which stores the result, then applies it.
-QUEUED = {"tally": (m.has_stored_result,)}
-
-
 def election_guard_failures(*, election: Election, transition: str, requested: bool = False) -> list[str]:
     """The Persian reasons `transition` cannot happen now (empty when it can). With
     `requested` (a user's button), the guards its queued work satisfies do not count."""
-    found = _transition_for(election, transition)
+    found = fsm_transition_from_here(election, transition)
     if found is None:
         return [str(_("این تغییر از وضعیت «%(state)s» ممکن نیست.") % {"state": election.get_state_display()})]
-    satisfied_later = QUEUED.get(transition, ()) if requested else ()
+    satisfied_later = found.custom.get("queue_satisfies", ()) if requested else ()
     return [
         str(GUARD_MESSAGES.get(condition, condition.__name__))
         for condition in found.conditions
@@ -101,10 +72,9 @@ def election_transition_request(*, election_id: int, transition: str, actor, rea
     """A user's press of a lifecycle button: queue the tally (R1: counting can take seconds,
     a Celery task does it and the admin shows its progress; a second press queues nothing)
     or apply any other transition now. Returns True when the work was queued."""
-    if transition in QUEUED:
-        from .results import election_tally_request
-
-        election_tally_request(election_id=election_id, actor=actor)
+    queue = next((t.custom["queue"] for t in fsm_transitions_named(Election(), transition) if "queue" in t.custom), None)
+    if queue is not None:
+        transition_effect(queue)(election_id=election_id, actor=actor)
         return True
     election_transition(election_id=election_id, transition=transition, actor=actor, reason=reason)
     return False
@@ -116,13 +86,14 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     "publish_results", "archive", "cancel") to the election. `actor=None` is the scheduler,
     allowed to open and close, and to archive after the retention period."""
     election = Election.objects.select_for_update().select_related("association").get(pk=election_id)
-    if transition not in TARGETS:
+    target = fsm_target(election, transition)
+    if target is None:
         raise ElectionTransitionError([_("تغییر ناشناخته.")])
-    if election.state == TARGETS[transition]:
+    if election.state == target:
         return election  # already done (a second beat run, a double click): nothing to do
-    if actor is None and transition not in SCHEDULER_TRANSITIONS:
+    found = fsm_transition_from_here(election, transition)
+    if actor is None and not (found or fsm_transitions_named(election, transition)[0]).custom.get("scheduler"):
         raise ElectionTransitionForbidden([_("این تغییر فقط با اقدام یک کاربر مجاز انجام می‌شود.")])
-    found = _transition_for(election, transition)
     if found is None:
         raise ElectionTransitionError(election_guard_failures(election=election, transition=transition))
     if actor is not None and not found.has_perm(election, actor):
@@ -135,34 +106,28 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
         raise ElectionTransitionError(failures)
     source = election.state
     getattr(election, transition)(by=actor, reason=reason)
-    if election.state == ElectionState.CLOSED:
-        # R1: turnout is measured against the approved members at this moment.
-        from member_workflow.selectors import association_approved_member_count
-
-        election.approved_members_at_close = association_approved_member_count(association=election.association)
-    election.save()
     payload = {"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None}
-    if transition == "open":
-        _candidate_moderation_cancel(election=election, actor=actor)
-    if transition == "archive":
-        from .archive import election_voter_data_erase
-
-        payload["erased"] = election_voter_data_erase(election=election)
-    if transition in NOTICE_ON:
-        # Issue 6: the announcement / results notice starts once this change is committed.
-        notification_trigger(election_id=election.pk, kind=NOTICE_ON[transition])
+    # The transition's own side effects, declared in its `custom` dict (election_pages.hooks).
+    for name in found.custom.get("effects", ()):
+        payload.update(transition_effect(name)(election=election, actor=actor) or {})
+    election.save()
+    for name in found.custom.get("after_commit", ()):
+        effect = transition_effect(name)
+        transaction.on_commit(lambda effect=effect: effect(election_id=election.pk), robust=True)
     audit_record(actor=actor, action=f"election.{transition}", target=election, payload=payload)
     transaction.on_commit(election_cache_invalidate)
     return election
 
 
-def _candidate_moderation_cancel(*, election: Election, actor) -> None:
+def election_turnout_freeze(*, election: Election, actor) -> None:
+    """R1: turnout is measured against the approved members at the close (the effect of
+    both close transitions)."""
+    election.approved_members_at_close = association_approved_member_count(association=election.association)
+
+
+def election_candidate_moderation_cancel(*, election: Election, actor) -> None:
     """The lock (A3): a candidate change submitted for moderation before voting opened must
     not be approved into the ballot afterwards, so its workflow is cancelled at opening."""
-    from wagtail.models import WorkflowState
-
-    from .models import Candidate
-
     candidate_ids = [
         str(pk) for pk in Candidate.objects.filter(position__election=election).values_list("pk", flat=True)
     ]
@@ -223,8 +188,9 @@ def elections_schedule_run(*, now=None) -> dict:
             except ConcurrentTransition:
                 continue  # another worker moved it first
             done[bucket].append(election_id)
-    # Issue 6: reminders to approved members who have not voted, at close minus lead time.
-    done["reminded"] = notifications_reminders_start(now=now)
+    # The registered minute jobs (issue 6: reminders to members who have not voted yet).
+    for name, job in minute_jobs().items():
+        done[name] = job(now=now)
     return done
 
 

@@ -1,14 +1,18 @@
 """Celery tasks of the elections (thin: the service does the work)."""
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 from django.db import OperationalError
+
+from .archive import retention_sweep
+from .notifications import notification_chunk_send, notification_run_start
+from .results import election_tally, election_tally_run
+from .services import elections_schedule_run
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def elections_schedule_run_task() -> dict:
     """Every minute (CELERY_BEAT_SCHEDULE): open and close elections at their times."""
-    from .services import elections_schedule_run
-
     return elections_schedule_run()
 
 
@@ -17,14 +21,8 @@ def election_tally_task(election_id: int, actor_id: int | None, run_id: int | No
     """Count a closed election and store its result (R1). With `run_id` (the admin's
     «شمارش آرا»), the run records progress and the outcome. Idempotent like the service."""
     if run_id is not None:
-        from .results import election_tally_run
-
         election_tally_run(run_id=run_id)
         return
-    from django.contrib.auth import get_user_model
-
-    from .results import election_tally
-
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     election_tally(election_id=election_id, actor=actor)
 
@@ -33,8 +31,6 @@ def election_tally_task(election_id: int, actor_id: int | None, run_id: int | No
 def retention_sweep_task() -> dict:
     """Daily (CELERY_BEAT_SCHEDULE): archive elections past their retention period and
     erase old message records (election_pages.archive)."""
-    from .archive import retention_sweep
-
     return retention_sweep()
 
 
@@ -42,8 +38,6 @@ def retention_sweep_task() -> dict:
 def notification_run_start_task(election_id: int, kind: str) -> None:
     """Plan an election notice (announcement, reminder, results) and queue its chunks.
     Idempotent: the run is unique per (election, kind)."""
-    from .notifications import notification_run_start
-
     notification_run_start(election_id=election_id, kind=kind)
 
 
@@ -58,6 +52,4 @@ def notification_run_start_task(election_id: int, kind: str) -> None:
 def notification_chunk_send_task(run_id: int, member_ids: list[int]) -> None:
     """Send one chunk of a run (member ids only). A retry or a duplicate skips every member
     who already has a recipient row: each member gets the notice once."""
-    from .notifications import notification_chunk_send
-
     notification_chunk_send(run_id=run_id, member_ids=member_ids)
