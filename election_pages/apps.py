@@ -15,11 +15,14 @@ class ElectionPagesConfig(AppConfig):
         from . import (
             archive,
             notifications,
+            page_context,
             results,
+            selectors,
             services,
             signals,  # noqa: F401 - connects the cache invalidation receivers
         )
         from .hooks import minute_job_register, transition_effect_register
+        from .page_hooks import page_builder_register
         from .selectors import member_has_election_in_voting_window
         from .voting import tasks  # noqa: F401 - registers the voting beat task
         from .voting.inbound import vote_confirmation_handler
@@ -37,3 +40,11 @@ class ElectionPagesConfig(AppConfig):
         transition_effect_register(name="notice_results", effect=notifications.notice_results_start)
         transition_effect_register(name="tally_request", effect=results.election_tally_request)
         minute_job_register(name="reminded", job=notifications.notifications_reminders_start)
+
+        # What the page types render (they never import page_context or selectors).
+        page_builder_register(name="home_menus", builder=selectors.home_menu_hrefs_resolve)
+        page_builder_register(name="upcoming", builder=page_context.upcoming_context)
+        page_builder_register(name="history", builder=page_context.history_context)
+        page_builder_register(name="election_intro", builder=page_context.election_intro)
+        page_builder_register(name="election_candidates", builder=page_context.election_candidates)
+        page_builder_register(name="election_participate", builder=page_context.election_participate)

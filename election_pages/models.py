@@ -27,6 +27,7 @@ from wagtail.models import (
 from wagtail.search import index
 
 from .blocks import BaseStreamBlock, QuestionBlock
+from .page_hooks import page_builder
 
 
 class MenuLink(models.Model):
@@ -135,11 +136,9 @@ class HomePage(Page):
         return list(self.side_menu_items.all())
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import home_menu_hrefs_resolve
-
         context = super().get_context(request, *args, **kwargs)
         # The page being served (or previewed) shows its own menus: resolve their links in bulk.
-        home_menu_hrefs_resolve(home=self, request=request)
+        page_builder("home_menus")(home=self, request=request)
         return context
 
     @cached_property
@@ -576,9 +575,8 @@ class ElectionIndexPage(Page):
         verbose_name = _("صفحه انتخابات پیش رو")
 
     def get_context(self, request, *args, **kwargs):
-        from .views import upcoming_context
-
-        return {**super().get_context(request, *args, **kwargs), **upcoming_context(request=request, page=self)}
+        context = super().get_context(request, *args, **kwargs)
+        return {**context, **page_builder("upcoming")(request=request, page=self)}
 
 
 class ElectionHistoryPage(Page):
@@ -597,9 +595,8 @@ class ElectionHistoryPage(Page):
         verbose_name = _("صفحه تاریخچه انتخابات")
 
     def get_context(self, request, *args, **kwargs):
-        from .views import history_context
-
-        return {**super().get_context(request, *args, **kwargs), **history_context(request=request, page=self)}
+        context = super().get_context(request, *args, **kwargs)
+        return {**context, **page_builder("history")(request=request, page=self)}
 
 
 class ElectionPage(RoutablePageMixin, Page):
@@ -639,21 +636,15 @@ class ElectionPage(RoutablePageMixin, Page):
 
     @path("")
     def intro_view(self, request):
-        from .views import election_intro
-
-        return election_intro(request=request, page=self)
+        return page_builder("election_intro")(request=request, page=self)
 
     @path("candidates/")
     def candidates_view(self, request):
-        from .views import election_candidates
-
-        return election_candidates(request=request, page=self)
+        return page_builder("election_candidates")(request=request, page=self)
 
     @path("participate/")
     def participate_view(self, request):
-        from .views import election_participate
-
-        return election_participate(request=request, page=self)
+        return page_builder("election_participate")(request=request, page=self)
 
 
 from .notification_models import NotificationRecipient, NotificationRun  # noqa: E402,F401  (notices, issue 6)
