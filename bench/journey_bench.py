@@ -113,7 +113,7 @@ def build(voters: int, profile_voters: int) -> dict:
     from django.utils import translation
 
     from cms_site.demo.elections import portal_pages_build
-    from election_pages.models import ElectionState
+    from election_pages.lifecycle.models import ElectionState
     from member_workflow.models import Member, Membership, MembershipState
     from tests.factories import (
         AssociationFactory,

@@ -25,8 +25,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from election_pages.models import ElectionState  # noqa: E402
-from election_pages.results import election_tally_compute  # noqa: E402
+from election_pages.lifecycle.models import ElectionState  # noqa: E402
+from election_pages.results.services import election_tally_compute  # noqa: E402
 from election_pages.voting.models import Participation, SealedBallot  # noqa: E402
 from member_workflow.models import Association, Member, Membership  # noqa: E402
 from tests.factories import CandidateFactory, ElectionFactory, PositionFactory  # noqa: E402

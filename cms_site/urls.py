@@ -8,7 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms_site.common import views as common_views
-from election_pages import views as election_views
+from election_pages.pages import views as election_views
 from member_workflow import views as member_views
 from otp_delivery import urls as otp_urls
 
@@ -39,7 +39,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("member_workflow.urls")),
     path("voting/", include("election_pages.voting.urls")),
-    path("", include("election_pages.result_urls")),
+    path("", include("election_pages.results.urls")),
     path("", include(otp_urls)),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -12,39 +12,45 @@ class ElectionPagesConfig(AppConfig):
         from member_workflow.services.inbound_sms import inbound_sms_handler_register
         from member_workflow.voting_window import voting_window_check_register
 
-        from . import (
-            archive,
-            notifications,
-            page_context,
-            results,
-            selectors,
-            services,
-            signals,  # noqa: F401 - connects the cache invalidation receivers
-        )
-        from .hooks import minute_job_register, transition_effect_register
-        from .page_hooks import page_builder_register
-        from .selectors import member_has_election_in_voting_window
-        from .voting import tasks  # noqa: F401 - registers the voting beat task
+        from .lifecycle import services as lifecycle
+        from .lifecycle.hooks import minute_job_register, transition_effect_register
+        from .lifecycle.selectors import member_has_election_in_voting_window
+        from .notices import services as notices
+        from .pages import context as page_context
+        from .pages import selectors as page_selectors
+        from .pages import signals  # noqa: F401 - connects the cache invalidation receivers
+        from .pages.hooks import page_builder_register
+        from .results import services as results
+        from .voting import archive as voting_archive
         from .voting.inbound import vote_confirmation_handler
 
         # The lower members app asks through these hooks; it never imports this app.
         voting_window_check_register(name="elections", check=member_has_election_in_voting_window)
         inbound_sms_handler_register(name="vote_confirmation", handler=vote_confirmation_handler)
 
-        # Each transition names its effects in its `custom` dict (election_pages.models);
-        # here each concern supplies them. The lifecycle service imports none of these.
-        transition_effect_register(name="candidate_moderation_cancel", effect=services.election_candidate_moderation_cancel)
-        transition_effect_register(name="turnout_freeze", effect=services.election_turnout_freeze)
-        transition_effect_register(name="voter_data_erase", effect=archive.election_voter_data_erase)
-        transition_effect_register(name="notice_announcement", effect=notifications.notice_announcement_start)
-        transition_effect_register(name="notice_results", effect=notifications.notice_results_start)
-        transition_effect_register(name="tally_request", effect=results.election_tally_request)
-        minute_job_register(name="reminded", job=notifications.notifications_reminders_start)
+        # Each transition names its effects in its `custom` dict (election_pages.lifecycle.models);
+        # here each concern supplies them. The lifecycle imports none of the concerns above it.
+        effects = {
+            "candidate_moderation_cancel": lifecycle.election_candidate_moderation_cancel,
+            "turnout_freeze": lifecycle.election_turnout_freeze,
+            "ballot_sessions_erase": voting_archive.ballot_sessions_erase,
+            "notice_recipients_erase": notices.notice_recipients_erase,
+            "notice_announcement": notices.notice_announcement_start,
+            "notice_results": notices.notice_results_start,
+            "tally_request": results.election_tally_request,
+        }
+        for name, effect in effects.items():
+            transition_effect_register(name=name, effect=effect)
+        minute_job_register(name="reminded", job=notices.notifications_reminders_start)
 
-        # What the page types render (they never import page_context or selectors).
-        page_builder_register(name="home_menus", builder=selectors.home_menu_hrefs_resolve)
-        page_builder_register(name="upcoming", builder=page_context.upcoming_context)
-        page_builder_register(name="history", builder=page_context.history_context)
-        page_builder_register(name="election_intro", builder=page_context.election_intro)
-        page_builder_register(name="election_candidates", builder=page_context.election_candidates)
-        page_builder_register(name="election_participate", builder=page_context.election_participate)
+        # What the page types render (they never import the context or selectors modules).
+        builders = {
+            "home_menus": page_selectors.home_menu_hrefs_resolve,
+            "upcoming": page_context.upcoming_context,
+            "history": page_context.history_context,
+            "election_intro": page_context.election_intro,
+            "election_candidates": page_context.election_candidates,
+            "election_participate": page_context.election_participate,
+        }
+        for name, builder in builders.items():
+            page_builder_register(name=name, builder=builder)

@@ -15,13 +15,22 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .admin_forms import LOCKED_MESSAGE, CandidateAdminForm, ElectionAdminForm, ElectionTransitionForm
-from .models import Candidate, Election, ElectionResult, TallyRun
-from .notification_selectors import election_notification_progress, elections_notification_summaries
-from .result_models import TallyRunState
-from .result_selectors import election_tally_run_latest
-from .selectors import election_available_transitions
-from .services import ElectionTransitionError, election_guard_failures, election_transition_request
+from election_pages.lifecycle.admin_forms import (
+    LOCKED_MESSAGE,
+    CandidateAdminForm,
+    ElectionAdminForm,
+    ElectionTransitionForm,
+)
+from election_pages.lifecycle.models import Candidate, Election
+from election_pages.lifecycle.selectors import election_available_transitions
+from election_pages.lifecycle.services import (
+    ElectionTransitionError,
+    election_guard_failures,
+    election_transition_request,
+)
+from election_pages.notices.selectors import election_notification_progress, elections_notification_summaries
+from election_pages.results.models import ElectionResult, TallyRun, TallyRunState
+from election_pages.results.selectors import election_tally_run_latest
 
 # While a tally runs, the admin page reloads itself every this many seconds.
 TALLY_REFRESH_SECONDS = 3

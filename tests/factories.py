@@ -5,7 +5,8 @@ import datetime
 import factory
 from django.utils import timezone
 
-from election_pages.models import Candidate, Election, ElectionIndexPage, ElectionPage, ElectionState, Position
+from election_pages.lifecycle.models import Candidate, Election, ElectionState, Position
+from election_pages.pages.models import ElectionIndexPage, ElectionPage
 from member_workflow.models import Association, Member, Membership, MembershipState
 
 VALID_NATIONAL_CODES = ["0012345679", "0499370899", "2271185327", "1234567891", "0079876544", "3761148917"]

@@ -3,8 +3,8 @@ in-process, as the Celery worker would, and read what reached the outboxes."""
 
 from django.core import mail
 
-from election_pages import notifications
-from election_pages.notifications import notification_chunk_send, notification_run_start
+from election_pages.notices import services as notifications
+from election_pages.notices.services import notification_chunk_send, notification_run_start
 from otp_delivery import sms
 from tests.otp_helpers import run_deliveries
 

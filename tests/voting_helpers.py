@@ -5,7 +5,7 @@ import re
 
 from django.core import mail
 
-from election_pages.models import ElectionState
+from election_pages.lifecycle.models import ElectionState
 from otp_delivery import sms
 from tests.factories import (
     AssociationFactory,

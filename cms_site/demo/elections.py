@@ -11,7 +11,7 @@ from django.utils.html import escape
 from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
 
-from election_pages.models import (
+from election_pages.pages.models import (
     ElectionHistoryPage,
     ElectionIndexPage,
     FaqPage,
@@ -276,8 +276,9 @@ def demo_voter_national_codes() -> list[str]:
 def _demo_election(*, spec, index_pages, staff, now):
     import datetime
 
-    from election_pages import services
-    from election_pages.models import Candidate, Election, ElectionPage, ElectionState, Position
+    from election_pages.lifecycle import services
+    from election_pages.lifecycle.models import Candidate, Election, ElectionState, Position
+    from election_pages.pages.models import ElectionPage
     from member_workflow.models import Association
 
     association, _ = Association.objects.get_or_create(
@@ -413,8 +414,8 @@ def _demo_past_votes(*, election, staff) -> None:
 def _demo_count_and_publish(*, election, staff) -> None:
     """Close (its end is now behind), tally and publish through the services, as staff
     would with the admin buttons."""
-    from election_pages import services
-    from election_pages.results import election_tally
+    from election_pages.lifecycle import services
+    from election_pages.results.services import election_tally
 
     services.election_close(election_id=election.pk, actor=staff)
     election_tally(election_id=election.pk, actor=staff)

@@ -196,7 +196,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     # SPEC A3: open and close elections at their start and end times, within a minute.
-    "elections-schedule-run": {"task": "election_pages.tasks.elections_schedule_run_task", "schedule": 60.0},
+    "elections-schedule-run": {"task": "election_pages.lifecycle.tasks.elections_schedule_run_task", "schedule": 60.0},
     # Re-queues lost sends and fires the SMS→email fallback the countdown task may have missed.
     "otp-delivery-sweep": {"task": "otp_delivery.delivery_sweep", "schedule": 60.0},
     # V6/V7: erase the selections of ballot sessions never confirmed (issue 5).
@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # Issue 6, archive: archive elections past their retention, erase old message records.
     "retention-sweep": {
-        "task": "election_pages.tasks.retention_sweep_task",
+        "task": "election_pages.lifecycle.tasks.retention_sweep_task",
         "schedule": crontab(hour=3, minute=30),
     },
 }

@@ -2,7 +2,7 @@
 
 from django import template
 
-from election_pages.selectors import portal_home_for_request
+from election_pages.pages.selectors import portal_home_for_request
 
 register = template.Library()
 

@@ -210,4 +210,3 @@ class SealedBallot(models.Model):
 
     def __str__(self):
         return self.receipt
-

@@ -3,10 +3,10 @@
 from django.conf import settings
 from django.utils import translation
 
+from election_pages.lifecycle.selectors import election_ballot_positions
+from election_pages.pages.models import ElectionPage
 from member_workflow.models import Membership, MembershipState
 
-from ..models import ElectionPage
-from ..selectors import election_ballot_positions
 from .models import BallotSession, ConfirmChannel, Participation
 
 

@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cms_site.audit.services import audit_record
+from election_pages.lifecycle.models import Election
+from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
 from member_workflow.models import Membership, MembershipState
 from otp_delivery.exceptions import OtpAlreadyUsed
 from otp_delivery.services import otp_challenge_consume, otp_challenge_issue, otp_challenge_switch_to_email
 from otp_delivery.services import otp_challenge_verify as _otp_verify
 
-from ..models import Election
-from ..selectors import election_ballot_positions, election_is_in_voting_window
 from .errors import (
     AlreadyVoted,
     ChannelUnavailable,

@@ -14,13 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from election_pages.lifecycle.models import PUBLIC_STATES, Election
+from election_pages.lifecycle.selectors import election_is_in_voting_window
 from member_workflow.services import passwords
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
 from otp_delivery.selectors import otp_challenge_deliveries
 
-from ..models import PUBLIC_STATES, Election
-from ..selectors import election_is_in_voting_window
 from . import selectors, services
 from .errors import (
     AlreadyVoted,

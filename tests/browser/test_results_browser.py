@@ -2,8 +2,8 @@
 
 import pytest
 
-from election_pages.results import election_tally
-from election_pages.services import election_transition
+from election_pages.lifecycle.services import election_transition
+from election_pages.results.services import election_tally
 from election_pages.voting.models import SealedBallot
 from tests.factories import StaffFactory
 from tests.integration.test_tally import _vote

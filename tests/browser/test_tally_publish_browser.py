@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from election_pages.models import Election, ElectionState
+from election_pages.lifecycle.models import Election, ElectionState
 from tests.factories import StaffFactory
 from tests.integration.test_tally import _vote
 from tests.voting_helpers import open_election_with_ballot

@@ -10,15 +10,15 @@ from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
 from cms_site.audit.selectors import audit_chain_verify
-from election_pages import services as election_services
-from election_pages.archive import retention_sweep
-from election_pages.models import Election, ElectionState
-from election_pages.notification_models import NotificationRecipient, NotificationRun
-from election_pages.notifications import notification_chunk_send, notification_run_start
-from election_pages.result_models import ElectionResult
-from election_pages.result_selectors import receipt_is_counted
-from election_pages.results import election_tally
-from election_pages.services import ElectionTransitionError
+from election_pages.lifecycle import services as election_services
+from election_pages.lifecycle.archive import retention_sweep
+from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.lifecycle.services import ElectionTransitionError
+from election_pages.notices.models import NotificationRecipient, NotificationRun
+from election_pages.notices.services import notification_chunk_send, notification_run_start
+from election_pages.results.models import ElectionResult
+from election_pages.results.selectors import receipt_is_counted
+from election_pages.results.services import election_tally
 from election_pages.voting import services
 from election_pages.voting.models import BallotSession, Participation, SealedBallot
 from otp_delivery.models import Challenge, Delivery

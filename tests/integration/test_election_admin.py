@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
-from election_pages.models import Candidate, ElectionState
+from election_pages.lifecycle.models import Candidate, ElectionState
 from tests.factories import (
     CandidateFactory,
     ElectionFactory,
@@ -232,7 +232,7 @@ def test_a1_admin_listings_render(staff_client, portal):
 
 
 def test_a1_editors_create_and_edit_election_pages_in_the_page_editor(staff_client, portal):
-    from election_pages.models import ElectionIndexPage, ElectionPage
+    from election_pages.pages.models import ElectionIndexPage, ElectionPage
 
     index = ElectionIndexPage.objects.get(locale__language_code="fa")
     add = reverse("wagtailadmin_pages:add", args=["election_pages", "electionpage", index.pk])

@@ -9,16 +9,9 @@ from wagtail.models import Locale
 from cms_site.demo.content import COMING_SOON
 from cms_site.demo.elections import demo_elections_build, portal_pages_build
 from cms_site.demo.members import demo_staff_build
-from election_pages.models import (
-    Candidate,
-    Election,
-    ElectionHistoryPage,
-    ElectionIndexPage,
-    ElectionState,
-    HomePage,
-    StandardPage,
-)
-from election_pages.selectors import election_is_in_voting_window
+from election_pages.lifecycle.models import Candidate, Election, ElectionState
+from election_pages.lifecycle.selectors import election_is_in_voting_window
+from election_pages.pages.models import ElectionHistoryPage, ElectionIndexPage, HomePage, StandardPage
 from member_workflow.selectors import association_approved_member_count
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +85,7 @@ def test_r1_r2_demo_past_election_is_counted_from_ballots_cast_through_the_servi
     voters through the voting services, then closed, tallied and published."""
     from cms_site.audit.models import AuditEntry
     from cms_site.demo.content import PAST_VOTERS
-    from election_pages.results import recount_from_export, sealed_ballots_export
+    from election_pages.results.services import recount_from_export, sealed_ballots_export
     from election_pages.voting.models import Participation, SealedBallot
 
     past = demo_elections_build(staff=demo_staff_build())["past"]

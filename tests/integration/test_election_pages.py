@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.images.tests.utils import get_test_image_file
 
-from election_pages import services
-from election_pages.models import ElectionState
+from election_pages.lifecycle import services
+from election_pages.lifecycle.models import ElectionState
 from member_workflow.models import MembershipState
 from tests.factories import (
     AssociationFactory,

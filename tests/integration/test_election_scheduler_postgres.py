@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
-from election_pages.models import Election, ElectionState
-from election_pages.services import elections_schedule_run
+from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.lifecycle.services import elections_schedule_run
 from tests.concurrency import in_threads
 from tests.factories import AssociationFactory, CandidateFactory, ElectionFactory, PositionFactory, approved_member
 

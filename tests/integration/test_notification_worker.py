@@ -10,15 +10,15 @@ import time
 import pytest
 from django.utils import timezone
 
-from election_pages.models import ElectionState
-from election_pages.notification_models import NotificationRun, NotificationRunState
+from election_pages.lifecycle.models import ElectionState
+from election_pages.notices.models import NotificationRun, NotificationRunState
 from tests.factories import AssociationFactory, ElectionFactory, MemberFactory, MembershipFactory, approved_member
 from tests.integration.test_otp_worker import BROKERS, Stack, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-START_TASK = "election_pages.tasks.notification_run_start_task"
-CHUNK_TASK = "election_pages.tasks.notification_chunk_send_task"
+START_TASK = "election_pages.notices.tasks.notification_run_start_task"
+CHUNK_TASK = "election_pages.notices.tasks.notification_chunk_send_task"
 
 
 @pytest.fixture(params=BROKERS)

@@ -12,16 +12,17 @@ from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
 from cms_site.common.digits import persian_digits
-from election_pages import services
-from election_pages.models import ElectionResult, ElectionState
-from election_pages.notification_models import (
+from election_pages.lifecycle import services
+from election_pages.lifecycle.models import ElectionState
+from election_pages.notices.models import (
     NotificationKind,
     NotificationRecipient,
     NotificationRun,
     NotificationRunState,
     RecipientOutcome,
 )
-from election_pages.notifications import notice_text, notification_chunk_send
+from election_pages.notices.services import notice_text, notification_chunk_send
+from election_pages.results.models import ElectionResult
 from election_pages.voting.models import Participation
 from member_workflow.models import MembershipState
 from member_workflow.services.associations import association_notification_channels_set
@@ -221,7 +222,7 @@ def test_each_member_gets_the_notice_once_under_retry_and_double_trigger(queue, 
 def test_a_retry_after_a_partial_chunk_sends_only_the_rest(queue, django_capture_on_commit_callbacks, monkeypatch):
     """A chunk that died half-way (the second member's transaction failed) is retried:
     the first member is skipped, the others are sent once."""
-    from election_pages import notifications
+    from election_pages.notices import services as notifications
 
     election = _open_election(_association("email"))
     members = [approved_member(election.association) for _ in range(3)]

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from wagtail.models import Page
 
-from election_pages.models import FaqPage, HomePage, StandardPage
+from election_pages.pages.models import FaqPage, HomePage, StandardPage
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from pypdf import PdfReader
 
 from cms_site.common.digits import persian_digits
 from cms_site.common.jalali import format_date, format_time
-from election_pages.results import election_tally
-from election_pages.services import election_transition
+from election_pages.lifecycle.services import election_transition
+from election_pages.results.services import election_tally
 from tests.factories import AssociationFactory, MemberFactory, StaffFactory, association_admin
 from tests.integration.test_tally import _vote
 from tests.voting_helpers import open_election_with_ballot

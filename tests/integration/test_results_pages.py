@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from election_pages.results import election_tally
-from election_pages.services import election_transition
+from election_pages.lifecycle.services import election_transition
+from election_pages.results.services import election_tally
 from election_pages.voting.models import SealedBallot
 from tests.conftest import captcha_answer
 from tests.factories import MemberFactory, StaffFactory
@@ -102,7 +102,7 @@ def closed_with_votes():
 def test_r1_staff_tally_and_publish_from_the_admin(
     client, closed_with_votes, celery_eager, django_capture_on_commit_callbacks
 ):
-    from election_pages.models import Election, ElectionState
+    from election_pages.lifecycle.models import Election, ElectionState
 
     election, staff = closed_with_votes
     client.force_login(staff)
@@ -124,7 +124,7 @@ def test_r1_staff_tally_and_publish_from_the_admin(
 
 
 def test_r1_tally_transition_cannot_skip_the_count(closed_with_votes):
-    from election_pages.services import ElectionTransitionError
+    from election_pages.lifecycle.services import ElectionTransitionError
 
     election, staff = closed_with_votes
     with pytest.raises(ElectionTransitionError) as error:

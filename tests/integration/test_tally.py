@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from election_pages.results import (
+from election_pages.results.services import (
     TallyMismatchError,
     election_tally_compute,
     recount_from_export,
@@ -116,10 +116,10 @@ def test_r2_recount_rejects_a_malformed_file(tmp_path):
 
 
 def test_r1_tally_service_stores_the_result_and_is_idempotent(counted):
-    from election_pages.models import Election, ElectionState
-    from election_pages.results import election_tally
-    from election_pages.services import election_transition
-    from election_pages.tasks import election_tally_task
+    from election_pages.lifecycle.models import Election, ElectionState
+    from election_pages.lifecycle.services import election_transition
+    from election_pages.results.services import election_tally
+    from election_pages.results.tasks import election_tally_task
     from tests.factories import StaffFactory
 
     election = counted[0]
@@ -140,21 +140,21 @@ def test_r1_tally_service_stores_the_result_and_is_idempotent(counted):
 
 
 def test_r1_tally_refuses_an_open_election(counted):
-    from election_pages.results import election_tally
-    from election_pages.services import ElectionTransitionError
+    from election_pages.lifecycle.services import ElectionTransitionError
+    from election_pages.results.services import election_tally
     from tests.factories import StaffFactory
 
     with pytest.raises(ElectionTransitionError):
         election_tally(election_id=counted[0].pk, actor=StaffFactory())
-    from election_pages.models import ElectionResult
+    from election_pages.results.models import ElectionResult
 
     assert not ElectionResult.objects.filter(election=counted[0]).exists()
 
 
 def test_r1_turnout_is_against_the_approved_members_at_close(counted):
     """Members approved (or suspended) after the close do not change the turnout."""
-    from election_pages.results import election_tally
-    from election_pages.services import election_transition
+    from election_pages.lifecycle.services import election_transition
+    from election_pages.results.services import election_tally
     from member_workflow.selectors import association_approved_member_count
     from tests.factories import StaffFactory
 

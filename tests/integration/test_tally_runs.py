@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from election_pages.models import Election, ElectionState, TallyRun
-from election_pages.result_models import TallyRunState
-from election_pages.results import election_tally_request, election_tally_run
-from election_pages.services import election_transition
+from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.lifecycle.services import election_transition
+from election_pages.results.models import TallyRun, TallyRunState
+from election_pages.results.services import election_tally_request, election_tally_run
 from election_pages.voting.models import SealedBallot
 from tests.factories import StaffFactory
 from tests.integration.test_tally import _vote
@@ -63,7 +63,7 @@ def test_r1_progress_is_visible_while_counting(closed):
     run = election_tally_request(election_id=election.pk, actor=staff)
     seen = []
 
-    from election_pages import results
+    from election_pages.results import services as results
 
     real_counts = results.election_vote_counts
 
@@ -155,7 +155,7 @@ def test_r1_run_is_idempotent_and_a_stale_run_does_not_block(closed, settings):
 
 
 def test_r1_tally_cannot_be_requested_for_an_open_election(client):
-    from election_pages.services import ElectionTransitionError
+    from election_pages.lifecycle.services import ElectionTransitionError
 
     election, *_ = open_election_with_ballot()
     with pytest.raises(ElectionTransitionError):

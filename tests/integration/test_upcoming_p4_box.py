@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _upcoming_url():
-    from election_pages.models import ElectionIndexPage
+    from election_pages.pages.models import ElectionIndexPage
 
     return ElectionIndexPage.objects.get(locale__language_code="fa").url
 

@@ -240,7 +240,7 @@ def test_voting_pages_in_english(client, ballot):
     """The journey under /en/ (the English page tree), left to right."""
     from wagtail.models import Locale
 
-    from election_pages.models import ElectionPage
+    from election_pages.pages.models import ElectionPage
 
     election, *_ = ballot
     fa_page = ElectionPage.objects.get(election=election)
@@ -253,7 +253,7 @@ def test_voting_pages_in_english(client, ballot):
 
 
 def test_v1_window_closing_mid_journey_gives_a_clear_message_and_erases_the_ballot(client, ballot):
-    from election_pages.models import Election
+    from election_pages.lifecycle.models import Election
 
     election, board, _inspector, bc, _ic = ballot
     _login(client, election, voter_for(election))

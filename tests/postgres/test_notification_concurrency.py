@@ -9,10 +9,10 @@ import threading
 import pytest
 from django.utils import timezone
 
-from election_pages import notifications
-from election_pages.models import ElectionState
-from election_pages.notification_models import NotificationKind, NotificationRecipient, NotificationRun
-from election_pages.notifications import notification_chunk_send, notification_run_start
+from election_pages.lifecycle.models import ElectionState
+from election_pages.notices import services as notifications
+from election_pages.notices.models import NotificationKind, NotificationRecipient, NotificationRun
+from election_pages.notices.services import notification_chunk_send, notification_run_start
 from otp_delivery import services as otp_services
 from otp_delivery.models import Delivery
 from tests.concurrency import in_threads

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from election_pages.models import Election
+from election_pages.lifecycle.models import Election
 from election_pages.voting import services
 from election_pages.voting.errors import VotingError, VotingNotOpen
 from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot

@@ -1,7 +1,7 @@
 """A3: the documented state diagram is the one the code defines."""
 
 from cms_site.common.fsm_diagram import fsm_mermaid
-from election_pages.models import Election
+from election_pages.lifecycle.models import Election
 
 
 def test_a3_diagram_has_every_lifecycle_edge():

@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from cms_site.audit.models import AuditEntry
-from election_pages import services
-from election_pages.models import ElectionState
-from election_pages.results import election_tally
-from election_pages.services import ElectionTransitionError, ElectionTransitionForbidden
+from election_pages.lifecycle import services
+from election_pages.lifecycle.models import ElectionState
+from election_pages.lifecycle.services import ElectionTransitionError, ElectionTransitionForbidden
+from election_pages.results.services import election_tally
 from member_workflow.models import MembershipState
 from tests.factories import (
     AssociationFactory,
@@ -283,9 +283,9 @@ def test_a3_beat_runs_the_scheduler_every_minute():
     from django.conf import settings
 
     entry = settings.CELERY_BEAT_SCHEDULE["elections-schedule-run"]
-    assert entry["task"] == "election_pages.tasks.elections_schedule_run_task"
+    assert entry["task"] == "election_pages.lifecycle.tasks.elections_schedule_run_task"
     assert entry["schedule"] <= 60
-    from election_pages.tasks import elections_schedule_run_task
+    from election_pages.lifecycle.tasks import elections_schedule_run_task
 
     due = _ready_to_open()
     elections_schedule_run_task.apply()
@@ -300,7 +300,7 @@ def test_a1_a3_opening_cancels_pending_candidate_moderation():
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import GroupApprovalTask, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
 
-    from election_pages.models import Candidate
+    from election_pages.lifecycle.models import Candidate
 
     moderators = Group.objects.create(name="ناظران انتخابات")
     workflow = Workflow.objects.create(name="بازبینی نامزدها")

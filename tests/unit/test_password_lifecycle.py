@@ -9,7 +9,7 @@ from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from cms_site.audit.models import AuditEntry
-from election_pages.models import ElectionState
+from election_pages.lifecycle.models import ElectionState
 from member_workflow.errors import (
     ElectionInVotingWindow,
     LoginRefusedDuringElection,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from election_pages.tally import lot_draw, seats_assign
+from election_pages.results.tally import lot_draw, seats_assign
 
 
 def test_r1_top_candidates_win_the_seats():

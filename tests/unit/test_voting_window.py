@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from election_pages.models import ElectionState
-from election_pages.selectors import member_has_election_in_voting_window
+from election_pages.lifecycle.models import ElectionState
+from election_pages.lifecycle.selectors import member_has_election_in_voting_window
 from member_workflow.models import MembershipState
 from tests.factories import AssociationFactory, ElectionFactory, MemberFactory, MembershipFactory
 

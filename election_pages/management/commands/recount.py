@@ -5,7 +5,12 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from election_pages.results import TallyMismatchError, election_tally_compute, recount_from_export, tally_totals
+from election_pages.results.services import (
+    TallyMismatchError,
+    election_tally_compute,
+    recount_from_export,
+    tally_totals,
+)
 
 
 class Command(BaseCommand):

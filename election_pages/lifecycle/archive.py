@@ -4,11 +4,12 @@ What archiving keeps: the stored result (`ElectionResult`), the sealed ballots w
 receipts (so the receipts board, the anonymous-ballot exports and `manage.py recount` keep
 working), the participations (the register of who voted, as on paper) and the audit trail.
 
-What it erases, in the same transaction as the transition: the election's ballot sessions
-(who started voting when, on which channel), their one-time-code requests, the records of
-the messages that carried the codes, and who was sent which notice (the notice runs keep
-their plan; the audit entry of the archive keeps the counts). Selections were already
-erased at confirmation or expiry.
+What it erases, in the same transaction as the transition, through the effects the archive
+transition declares (each concern erases its own: election_pages.voting.archive and
+election_pages.notices.services): the election's ballot sessions (who started voting when,
+on which channel), their one-time-code requests, the records of the messages that carried
+the codes, and who was sent which notice (the notice runs keep their plan; the audit entry
+of the archive keeps the counts). Selections were already erased at confirmation or expiry.
 
 When: an election can be archived once `ELECTION_RETENTION_DAYS` have passed since the end
 of voting (the guard `retention_passed`), by an editor («بایگانی») or by the daily
@@ -29,28 +30,9 @@ from cms_site.audit.services import audit_record
 from otp_delivery.services import otp_records_purge
 
 from .models import Election, ElectionState
-from .notification_models import NotificationRecipient
 from .services import ElectionTransitionError, election_transition
-from .voting.models import BallotSession
 
 logger = logging.getLogger(__name__)
-
-
-def election_voter_data_erase(*, election: Election, actor=None) -> dict:
-    """The archive transition's effect (election_pages.hooks), inside its transaction:
-    erase the voter-linked session data of `election`. Returns the counts erased under
-    "erased", which joins the audit entry's payload."""
-    sessions = BallotSession.objects.filter(election=election)
-    refs = [f"ballot:{pk}" for pk in sessions.values_list("pk", flat=True)]
-    # Who was sent which notice (a reminder's recipients are who had not voted yet).
-    recipients = NotificationRecipient.objects.filter(run__election=election)
-    notices = [
-        pk for pair in recipients.values_list("email_delivery_id", "sms_delivery_id") for pk in pair if pk is not None
-    ]
-    erased = otp_records_purge(purpose_refs=refs, delivery_ids=notices)
-    erased["notice_recipients"] = recipients.delete()[0]
-    erased["ballot_sessions"] = sessions.delete()[0]
-    return {"erased": erased}
 
 
 def retention_sweep(*, now=None) -> dict:

@@ -6,10 +6,11 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, published, unpublished
 
+from election_pages.lifecycle.cache import election_cache_invalidate
+from election_pages.lifecycle.models import Candidate, Election, Position
 from member_workflow.models import Association, Membership
 
-from .cache import election_cache_invalidate
-from .models import Candidate, Election, ElectionHistoryPage, ElectionIndexPage, ElectionPage, Position
+from .models import ElectionHistoryPage, ElectionIndexPage, ElectionPage
 
 WATCHED_MODELS = (Election, Position, Candidate, Membership, Association)
 WATCHED_PAGES = (ElectionPage, ElectionIndexPage, ElectionHistoryPage)

@@ -5,11 +5,10 @@ from django.http import JsonResponse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
-from .models import PUBLIC_STATES, Election
-from .selectors import (
-    election_ballot_positions,
-    upcoming_election_rows,
-)
+from election_pages.lifecycle.models import PUBLIC_STATES, Election
+from election_pages.lifecycle.selectors import election_ballot_positions
+
+from .selectors import upcoming_election_rows
 
 # --- Read-only JSON API (for associations' own sites) ---------------------------------
 

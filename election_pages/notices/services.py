@@ -27,16 +27,11 @@ from django.utils.translation import gettext as _
 from cms_site.audit.services import audit_record
 from cms_site.common.jalali import format_date, format_time
 from cms_site.common.queueing import task_enqueue
+from election_pages.lifecycle.models import Election, ElectionState
+from otp_delivery.services import message_queue, otp_records_purge
 
-from .models import Election, ElectionState
-from .notification_models import (
-    NotificationKind,
-    NotificationRecipient,
-    NotificationRun,
-    NotificationRunState,
-    RecipientOutcome,
-)
-from .notification_selectors import (
+from .models import NotificationKind, NotificationRecipient, NotificationRun, NotificationRunState, RecipientOutcome
+from .selectors import (
     election_notice_link,
     elections_due_for_reminder,
     notification_eligible_member_ids,
@@ -79,17 +74,31 @@ def notice_results_start(*, election_id: int) -> None:
 
 # Tasks are queued by name: the tasks module imports this one, never the reverse.
 def _run_start_enqueue(election_id: int, kind: str) -> None:
-    task_enqueue("election_pages.tasks.notification_run_start_task", election_id, kind)
+    task_enqueue("election_pages.notices.tasks.notification_run_start_task", election_id, kind)
 
 
 def _chunk_enqueue(run_id: int, member_ids: list[int]) -> None:
-    task_enqueue("election_pages.tasks.notification_chunk_send_task", run_id, member_ids)
+    task_enqueue("election_pages.notices.tasks.notification_chunk_send_task", run_id, member_ids)
 
 
 # ------------------------------------------------------------------ planning
 
 
 @transaction.atomic
+def notice_recipients_erase(*, election: Election, actor=None) -> dict:
+    """The archive transition's effect (registered in ElectionPagesConfig.ready()), inside
+    its transaction: erase who was sent which notice of `election` (a reminder's recipients
+    are who had not voted yet) and the records of those messages. The runs keep their plan.
+    Returns the counts erased under "erased" (they join the audit entry)."""
+    recipients = NotificationRecipient.objects.filter(run__election=election)
+    notices = [
+        pk for pair in recipients.values_list("email_delivery_id", "sms_delivery_id") for pk in pair if pk is not None
+    ]
+    erased = otp_records_purge(delivery_ids=notices)
+    erased["notice_recipients"] = recipients.delete()[0]
+    return {"erased": erased}
+
+
 def notification_run_start(*, election_id: int, kind: str, now=None) -> NotificationRun | None:
     """Plan the notice `kind` of the election and queue its chunks. Idempotent: a second
     call (retry, double trigger, two workers at once) finds the run and does nothing.
@@ -202,9 +211,8 @@ def _member_notify(*, run: NotificationRun, member_id: int, now=None) -> bool:
 
 
 def _outcome(*, run: NotificationRun, election: Election, member, now=None) -> str:
+    from election_pages.voting.models import Participation
     from member_workflow.selectors import membership_is_approved
-
-    from .voting.models import Participation
 
     if not notice_is_due(election=election, kind=run.kind, now=now):
         return RecipientOutcome.SKIPPED_OFF
@@ -224,8 +232,6 @@ def _channels(run: NotificationRun) -> tuple[str, ...]:
 
 
 def _messages_queue(*, recipient: NotificationRecipient, run: NotificationRun, election: Election, member) -> None:
-    from otp_delivery.services import message_queue
-
     for channel in _channels(run):
         address = (member.email or "").strip() if channel == "email" else (member.mobile or "").strip()
         if not address:

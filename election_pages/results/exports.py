@@ -19,8 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import Election
-from .result_selectors import election_minutes
+from election_pages.lifecycle.models import Election
+
+from .selectors import election_minutes
 
 FONTS_DIR = settings.BASE_DIR / "static" / "fonts" / "vazirmatn"
 MINUTES_TEMPLATE = "election_pages/results/election_minutes.html"
@@ -100,7 +101,7 @@ def election_receipts_file(*, election: Election) -> bytes:
 def election_ballots_file(*, election: Election, fmt: str) -> bytes:
     """The anonymous sealed ballots in a random order (R2), as JSON (what `manage.py
     recount` reads) or CSV (one row per ballot and position)."""
-    from .results import sealed_ballots_export
+    from .services import sealed_ballots_export
 
     def build() -> bytes:
         data = sealed_ballots_export(election_id=election.pk)

@@ -12,20 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cms_site.common.captcha import CaptchaFormMixin
 from cms_site.common.digits import normalize_digits
+from election_pages.lifecycle.models import Election, ElectionState
 
-from .models import Election, ElectionState
-from .result_exports import (
-    election_ballots_file,
-    election_minutes_pdf,
-    election_receipts_file,
-    election_results_csv,
-)
-from .result_selectors import (
-    election_audit_summary,
-    election_results_visible,
-    receipt_is_counted,
-    result_for_display,
-)
+from .exports import election_ballots_file, election_minutes_pdf, election_receipts_file, election_results_csv
+from .selectors import election_audit_summary, election_results_visible, receipt_is_counted, result_for_display
 
 
 def _visible_election(request, election_id: int) -> Election:

@@ -10,14 +10,11 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone, translation
 
-from .cache import cached_fragment
-from .models import PUBLIC_STATES, ElectionState
-from .selectors import (
-    election_ballot_positions,
-    election_is_in_voting_window,
-    past_election_rows,
-    upcoming_election_rows,
-)
+from election_pages.lifecycle.cache import cached_fragment
+from election_pages.lifecycle.models import PUBLIC_STATES, ElectionState
+from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
+
+from .selectors import past_election_rows, upcoming_election_rows
 
 
 def upcoming_context(*, request, page) -> dict:

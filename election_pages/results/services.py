@@ -19,14 +19,14 @@ from cms_site.audit.models import AuditHead
 from cms_site.audit.services import audit_record
 from cms_site.common.digits import persian_digits
 from cms_site.common.queueing import task_enqueue
+from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.lifecycle.selectors import election_ballot_positions
+from election_pages.lifecycle.services import ElectionTransitionError, election_transition
+from election_pages.voting.models import Participation, SealedBallot
 from member_workflow.selectors import association_approved_member_count
 
-from .models import Election, ElectionResult, ElectionState, TallyRun
-from .result_models import TALLY_RUN_ACTIVE_STATES, TallyRunState
-from .selectors import election_ballot_positions
-from .services import ElectionTransitionError, election_transition
+from .models import TALLY_RUN_ACTIVE_STATES, ElectionResult, TallyRun, TallyRunState
 from .tally import SeatAssignment, seats_assign
-from .voting.models import Participation, SealedBallot
 
 logger = logging.getLogger(__name__)
 
@@ -343,7 +343,7 @@ def election_tally_request(*, election_id: int, actor) -> TallyRun:
     audit_record(actor=actor, action="election.tally_requested", target=election, payload={"run_id": run.pk})
     # Queued by name once committed: the tasks module imports this one, never the reverse.
     args = [election.pk, actor.pk if actor else None, run.pk]
-    transaction.on_commit(lambda: task_enqueue("election_pages.tasks.election_tally_task", *args))
+    transaction.on_commit(lambda: task_enqueue("election_pages.results.tasks.election_tally_task", *args))
     return run
 
 

@@ -8,8 +8,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import REMINDER_MAX_HOURS, Election, ElectionState
-from .notification_models import NotificationKind, NotificationRecipient, NotificationRun, RecipientOutcome
+from election_pages.lifecycle.models import REMINDER_MAX_HOURS, Election, ElectionState
+
+from .models import NotificationKind, NotificationRecipient, NotificationRun, RecipientOutcome
 
 SENT_STATES = ("sent", "delivered")
 
@@ -50,7 +51,7 @@ def elections_due_for_reminder(*, now=None) -> list[int]:
 def election_notice_link(*, election: Election, kind: str) -> str:
     """Absolute link for a notice: the election's Persian page (its «شرکت در انتخابات» view
     for announcement and reminder), or the results page. `PORTAL_BASE_URL` is the origin."""
-    from .models import ElectionPage
+    from election_pages.pages.models import ElectionPage
 
     base = settings.PORTAL_BASE_URL.rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):

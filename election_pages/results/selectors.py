@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from cms_site.audit.models import AuditEntry
+from election_pages.lifecycle.models import RESULTS_PUBLIC_STATES, Election, ElectionState, can_manage_election
 
-from .models import RESULTS_PUBLIC_STATES, Election, ElectionResult, ElectionState, TallyRun, can_manage_election
+from .models import ElectionResult, TallyRun
 
 
 def election_results_visible(*, election: Election, user) -> bool:

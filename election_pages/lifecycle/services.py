@@ -72,7 +72,9 @@ def election_transition_request(*, election_id: int, transition: str, actor, rea
     """A user's press of a lifecycle button: queue the tally (R1: counting can take seconds,
     a Celery task does it and the admin shows its progress; a second press queues nothing)
     or apply any other transition now. Returns True when the work was queued."""
-    queue = next((t.custom["queue"] for t in fsm_transitions_named(Election(), transition) if "queue" in t.custom), None)
+    queue = next(
+        (t.custom["queue"] for t in fsm_transitions_named(Election(), transition) if "queue" in t.custom), None
+    )
     if queue is not None:
         transition_effect(queue)(election_id=election_id, actor=actor)
         return True
@@ -107,9 +109,9 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     source = election.state
     getattr(election, transition)(by=actor, reason=reason)
     payload = {"from": source, "to": election.state, "reason": reason, "by_scheduler": actor is None}
-    # The transition's own side effects, declared in its `custom` dict (election_pages.hooks).
+    # The transition's own side effects, declared in its `custom` dict (election_pages.lifecycle.hooks).
     for name in found.custom.get("effects", ()):
-        payload.update(transition_effect(name)(election=election, actor=actor) or {})
+        _payload_merge(payload, transition_effect(name)(election=election, actor=actor) or {})
     election.save()
     for name in found.custom.get("after_commit", ()):
         effect = transition_effect(name)
@@ -117,6 +119,16 @@ def election_transition(*, election_id: int, transition: str, actor, reason: str
     audit_record(actor=actor, action=f"election.{transition}", target=election, payload=payload)
     transaction.on_commit(election_cache_invalidate)
     return election
+
+
+def _payload_merge(payload: dict, extra: dict) -> None:
+    """Add an effect's audit payload: counts under the same key (e.g. "erased", which each
+    concern's erase effect fills) are summed, anything else is set."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(payload.get(key), dict):
+            payload[key] = {k: payload[key].get(k, 0) + value.get(k, 0) for k in {*payload[key], *value}}
+        else:
+            payload[key] = value
 
 
 def election_turnout_freeze(*, election: Election, actor) -> None:

@@ -1,9 +1,10 @@
 """Reads for the portal pages and elections."""
 
-from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
-from .models import Election, ElectionState, HomePage
+from election_pages.lifecycle.models import ElectionState
+
+from .models import HomePage
 
 
 def portal_home_for_request(request) -> HomePage | None:
@@ -38,44 +39,6 @@ def home_menu_hrefs_resolve(*, home: HomePage, request) -> None:
     for item in items:
         item.href = urls.get(item.link_page_id, "#") if item.link_page_id else item.link_url
     home.participate_href = urls.get(home.participate_page_id, "#")
-
-
-def elections_in_voting_window(*, now=None):
-    """Elections whose voting is open now: state `open` and the clock inside the window."""
-    now = now or timezone.now()
-    return Election.objects.filter(state=ElectionState.OPEN, voting_starts_at__lte=now, voting_ends_at__gt=now)
-
-
-def member_has_election_in_voting_window(*, member, now=None) -> bool:
-    """SPEC M4/M5/M7: is any election of the member's associations (any membership state)
-    in its voting window? Personal-page edits and option-2 resets are refused while so."""
-    return elections_in_voting_window(now=now).filter(association__memberships__member=member).exists()
-
-
-def election_ballot_positions(*, election) -> list:
-    """The positions of `election` in their editor-given order, each with `ballot_candidates`:
-    its approved (published) candidates in Persian alphabetical order (P5, the ballot).
-    Three queries whatever the number of candidates (positions, candidates, photo renditions)."""
-    from django.db.models import Prefetch
-    from wagtail.images import get_image_model
-
-    from .collation import candidate_sort_key
-    from .models import Candidate, Position
-
-    photos = get_image_model().objects.prefetch_renditions(CANDIDATE_PHOTO_FILTER)
-    candidates = Candidate.objects.filter(live=True).select_related("resume", "programme")
-    candidates = candidates.prefetch_related(Prefetch("photo", queryset=photos))
-    positions = list(
-        Position.objects.filter(election=election)
-        .order_by("sort_order", "pk")
-        .prefetch_related(Prefetch("candidates", queryset=candidates))
-    )
-    for position in positions:
-        position.ballot_candidates = sorted(position.candidates.all(), key=candidate_sort_key)
-    return positions
-
-
-CANDIDATE_PHOTO_FILTER = "fill-160x200"
 
 
 def _pages_per_election(*, states, language: str, order_by: str):
@@ -125,7 +88,7 @@ def upcoming_election_rows(*, language: str) -> list[dict]:
 
 def past_election_rows(*, language: str) -> list[dict]:
     """P6: elections whose voting has closed, newest first, each with its page."""
-    from .models import PAST_STATES, RESULTS_PUBLIC_STATES
+    from election_pages.lifecycle.models import PAST_STATES, RESULTS_PUBLIC_STATES
 
     pages = _pages_per_election(states=PAST_STATES, language=language, order_by="-election__voting_ends_at")
     return [
@@ -136,30 +99,4 @@ def past_election_rows(*, language: str) -> list[dict]:
             "result": getattr(page.election, "result", None) if page.election.state in RESULTS_PUBLIC_STATES else None,
         }
         for page in pages
-    ]
-
-
-def election_is_in_voting_window(*, election, now=None) -> bool:
-    """V1: state open and the clock inside [start, end)."""
-    now = now or timezone.now()
-    return election.state == ElectionState.OPEN and election.voting_starts_at <= now < election.voting_ends_at
-
-
-def elections_due_to_open(*, now=None):
-    now = now or timezone.now()
-    return Election.objects.filter(state=ElectionState.ANNOUNCED, voting_starts_at__lte=now, voting_ends_at__gt=now)
-
-
-def elections_due_to_close(*, now=None):
-    now = now or timezone.now()
-    return Election.objects.filter(state=ElectionState.OPEN, voting_ends_at__lte=now)
-
-
-def election_available_transitions(*, election, user) -> list:
-    """The transitions the admin offers as buttons: allowed from the current state for
-    this user (guards are checked when pressed, so a failing guard gives its reason)."""
-    return [
-        t
-        for t in election.get_all_state_transitions()
-        if t.source in (election.state, "*") and t.custom.get("admin") and t.has_perm(election, user)
     ]

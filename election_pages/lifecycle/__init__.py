@@ -1,0 +1,1 @@
+"""The election lifecycle (A3): the Election, its positions and candidates, the transitions and the scheduler, archive and retention."""

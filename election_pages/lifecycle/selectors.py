@@ -1,0 +1,70 @@
+"""Reads for the portal pages and elections."""
+
+from django.utils import timezone
+
+from .models import Election, ElectionState
+
+
+def elections_in_voting_window(*, now=None):
+    """Elections whose voting is open now: state `open` and the clock inside the window."""
+    now = now or timezone.now()
+    return Election.objects.filter(state=ElectionState.OPEN, voting_starts_at__lte=now, voting_ends_at__gt=now)
+
+
+def member_has_election_in_voting_window(*, member, now=None) -> bool:
+    """SPEC M4/M5/M7: is any election of the member's associations (any membership state)
+    in its voting window? Personal-page edits and option-2 resets are refused while so."""
+    return elections_in_voting_window(now=now).filter(association__memberships__member=member).exists()
+
+
+def election_ballot_positions(*, election) -> list:
+    """The positions of `election` in their editor-given order, each with `ballot_candidates`:
+    its approved (published) candidates in Persian alphabetical order (P5, the ballot).
+    Three queries whatever the number of candidates (positions, candidates, photo renditions)."""
+    from django.db.models import Prefetch
+    from wagtail.images import get_image_model
+
+    from election_pages.results.collation import candidate_sort_key
+
+    from .models import Candidate, Position
+
+    photos = get_image_model().objects.prefetch_renditions(CANDIDATE_PHOTO_FILTER)
+    candidates = Candidate.objects.filter(live=True).select_related("resume", "programme")
+    candidates = candidates.prefetch_related(Prefetch("photo", queryset=photos))
+    positions = list(
+        Position.objects.filter(election=election)
+        .order_by("sort_order", "pk")
+        .prefetch_related(Prefetch("candidates", queryset=candidates))
+    )
+    for position in positions:
+        position.ballot_candidates = sorted(position.candidates.all(), key=candidate_sort_key)
+    return positions
+
+
+CANDIDATE_PHOTO_FILTER = "fill-160x200"
+
+
+def election_is_in_voting_window(*, election, now=None) -> bool:
+    """V1: state open and the clock inside [start, end)."""
+    now = now or timezone.now()
+    return election.state == ElectionState.OPEN and election.voting_starts_at <= now < election.voting_ends_at
+
+
+def elections_due_to_open(*, now=None):
+    now = now or timezone.now()
+    return Election.objects.filter(state=ElectionState.ANNOUNCED, voting_starts_at__lte=now, voting_ends_at__gt=now)
+
+
+def elections_due_to_close(*, now=None):
+    now = now or timezone.now()
+    return Election.objects.filter(state=ElectionState.OPEN, voting_ends_at__lte=now)
+
+
+def election_available_transitions(*, election, user) -> list:
+    """The transitions the admin offers as buttons: allowed from the current state for
+    this user (guards are checked when pressed, so a failing guard gives its reason)."""
+    return [
+        t
+        for t in election.get_all_state_transitions()
+        if t.source in (election.state, "*") and t.custom.get("admin") and t.has_perm(election, user)
+    ]

@@ -1,0 +1,1 @@
+"""Election notices (A5): announcement, reminder and results messages to members, planned as runs and sent in chunks."""
