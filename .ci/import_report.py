@@ -101,10 +101,15 @@ DIAGRAM_UNITS = (
     "cms_site.common",
     "cms_site.audit",
     "cms_site.demo",
+    "cms_site.celery",
     "cms_site",
     "otp_delivery",
     "member_workflow",
+    "election_pages.pages",
+    "election_pages.results",
+    "election_pages.notices",
     "election_pages.voting",
+    "election_pages.lifecycle",
     "election_pages",
 )
 

@@ -31,6 +31,8 @@ def numeric_challenge():
 
 
 def _image_field(**kwargs):
+    # Imported on use: only the captcha that CAPTCHA_BACKEND chooses is loaded, and each
+    # package reads its settings (and the other one may be unconfigured) at import.
     from captcha.fields import CaptchaField
 
     from .widgets import PersianCaptchaTextInput
@@ -52,6 +54,7 @@ def _image_field(**kwargs):
 
 
 def _recaptcha_field(**kwargs):
+    # Imported on use, like the image captcha above.
     from django_recaptcha.fields import ReCaptchaField
 
     class OfflineSafeReCaptchaField(ReCaptchaField):

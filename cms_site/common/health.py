@@ -24,6 +24,8 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
+    # Imported on use: the Celery app autodiscovers every app's tasks, which this
+    # low-level module must not import when the URLconf loads.
     from cms_site.celery import app
 
     with app.connection_for_write() as conn:

@@ -3,23 +3,39 @@
 Idempotent: pages that exist (matched by slug and locale) are left as editors made them.
 """
 
+import datetime
+import random
+from io import BytesIO
+
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
+from PIL import Image, ImageDraw
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
 from wagtail.models import Collection, Locale, Page, Site
 from wagtail.rich_text import RichText
 
+from election_pages.lifecycle import services
+from election_pages.lifecycle.models import Candidate, Election, ElectionState, Position
 from election_pages.pages.models import (
     ElectionHistoryPage,
     ElectionIndexPage,
+    ElectionPage,
     FaqPage,
     HomeElectionMenuItem,
     HomePage,
     HomeSideMenuItem,
     StandardPage,
 )
+from election_pages.results.services import election_tally
+from election_pages.voting import services as voting
+from member_workflow.models import Association, Member, MembershipState
+from member_workflow.services.memberships import membership_approve, membership_request
 
 from . import content
 
@@ -174,9 +190,6 @@ DEMO_PALETTE = [(106, 27, 154), (0, 121, 107), (21, 101, 192), (198, 40, 40), (2
 
 def _demo_photo_bytes(seed: int) -> bytes:
     """A generated portrait placeholder: coloured background, head and shoulders."""
-    from io import BytesIO
-
-    from PIL import Image, ImageDraw
 
     colour = DEMO_PALETTE[seed % len(DEMO_PALETTE)]
     image = Image.new("RGB", (320, 400), colour)
@@ -190,9 +203,6 @@ def _demo_photo_bytes(seed: int) -> bytes:
 
 def _demo_pdf_bytes(heading: str, lines: list[str]) -> bytes:
     """A one-page PDF rendered by Pillow (ASCII text: the demo needs a real PDF file)."""
-    from io import BytesIO
-
-    from PIL import Image, ImageDraw
 
     page = Image.new("RGB", (1240, 1754), "white")
     draw = ImageDraw.Draw(page)
@@ -206,12 +216,6 @@ def _demo_pdf_bytes(heading: str, lines: list[str]) -> bytes:
 
 
 def _demo_files(*, election_key: str, position_index: int, row_index: int, first: str, last: str, code: str):
-    from io import BytesIO
-
-    from django.core.files.base import ContentFile
-    from django.core.files.images import ImageFile
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
 
     Image = get_image_model()
     Document = get_document_model()
@@ -236,7 +240,6 @@ def _demo_files(*, election_key: str, position_index: int, row_index: int, first
 
 def _demo_voters(*, association, staff) -> None:
     """A few approved members so the open election can open (the members work adds more)."""
-    from member_workflow.models import Member
 
     for index, (first, last) in enumerate(content.DEMO_VOTERS):
         code = _demo_national_code(900 + index)
@@ -254,8 +257,6 @@ def _demo_voters(*, association, staff) -> None:
 
 def _demo_member_approved(*, member, association, staff) -> None:
     """Through the membership services (audited): request, then approve if still pending."""
-    from member_workflow.models import MembershipState
-    from member_workflow.services.memberships import membership_approve, membership_request
 
     membership = membership_request(member=member, association=association, actor=staff)
     if membership.state == MembershipState.PENDING:
@@ -274,12 +275,6 @@ def demo_voter_national_codes() -> list[str]:
 
 
 def _demo_election(*, spec, index_pages, staff, now):
-    import datetime
-
-    from election_pages.lifecycle import services
-    from election_pages.lifecycle.models import Candidate, Election, ElectionState, Position
-    from election_pages.pages.models import ElectionPage
-    from member_workflow.models import Association
 
     association, _ = Association.objects.get_or_create(
         slug=spec["association"], defaults={"name": content.ASSOCIATIONS[spec["association"]]}
@@ -375,10 +370,6 @@ def _demo_past_votes(*, election, staff) -> None:
     """The past election's ballots, cast by PAST_VOTERS through the voting services (login
     step, channel, ballot, code, confirmation): real sealed ballots, participations and
     receipts, nothing written directly. The third channel confirms without a worker."""
-    import random
-
-    from election_pages.voting import services as voting
-    from member_workflow.models import Member
 
     draw = random.Random(content.PAST_SEED)
     positions = list(election.positions.order_by("sort_order"))
@@ -414,8 +405,6 @@ def _demo_past_votes(*, election, staff) -> None:
 def _demo_count_and_publish(*, election, staff) -> None:
     """Close (its end is now behind), tally and publish through the services, as staff
     would with the admin buttons."""
-    from election_pages.lifecycle import services
-    from election_pages.results.services import election_tally
 
     services.election_close(election_id=election.pk, actor=staff)
     election_tally(election_id=election.pk, actor=staff)
@@ -426,9 +415,6 @@ def _demo_count_and_publish(*, election, staff) -> None:
 def demo_elections_build(*, staff) -> dict:
     """One election in each interesting state (issue 4): a draft, an announced one, an OPEN one
     (voting open for a week from now) and a past closed one. Built through the services."""
-    from django.utils import timezone
-
-    from member_workflow.models import Association
 
     fa = Locale.objects.get(language_code="fa")
     en = Locale.objects.get(language_code="en")

@@ -2,6 +2,11 @@
 
 from django.contrib.auth import get_user_model
 
+from member_workflow.models import Association, Member
+from member_workflow.services import memberships, passwords, registration
+from member_workflow.services.admins import association_admin_grant
+from member_workflow.services.associations import association_notification_channels_set
+
 # A valid national code (check digit 9) reserved for the demo's staff account.
 DEMO_STAFF_NATIONAL_CODE = "0012345679"
 DEMO_STAFF_PASSWORD = "DemoAdmin2026"  # noqa: S105 - demo login, printed by make run
@@ -54,10 +59,6 @@ def demo_members_build() -> dict:
     """The two agreed associations, an admin for each and members in every membership and
     password state, built through the product's services. Idempotent: a national code
     that exists is left alone."""
-    from member_workflow.models import Association, Member
-    from member_workflow.services import memberships, passwords, registration
-    from member_workflow.services.admins import association_admin_grant
-    from member_workflow.services.associations import association_notification_channels_set
 
     associations, created = {}, set()
     for slug, name in DEMO_ASSOCIATIONS:

@@ -3,6 +3,7 @@ and candidates."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,6 +21,8 @@ from wagtail.models import (
     RevisionMixin,
     WorkflowMixin,
 )
+
+from member_workflow.selectors import association_approved_member_count
 
 
 class ElectionState(models.TextChoices):
@@ -74,7 +77,6 @@ def positions_are_filled(election: "Election") -> bool:
 
 
 def has_approved_members(election: "Election") -> bool:
-    from member_workflow.selectors import association_approved_member_count
 
     return association_approved_member_count(association=election.association) > 0
 
@@ -96,7 +98,6 @@ def has_stored_result(election: "Election") -> bool:
 def retention_passed(election: "Election") -> bool:
     """Archiving erases voter-linked session data, so it waits until the documented
     retention period after the end of voting has passed (settings.ELECTION_RETENTION_DAYS)."""
-    from django.conf import settings
 
     return timezone.now() >= election.voting_ends_at + datetime.timedelta(days=settings.ELECTION_RETENTION_DAYS)
 

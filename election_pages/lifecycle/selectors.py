@@ -1,8 +1,13 @@
-"""Reads for the portal pages and elections."""
+"""Reads of the election lifecycle: elections in their voting window, due to open or close,
+the ballot's positions and candidates, the transitions a user may apply."""
 
+from django.db.models import Prefetch
 from django.utils import timezone
+from wagtail.images import get_image_model
 
-from .models import Election, ElectionState
+from cms_site.common.collation import candidate_sort_key
+
+from .models import Candidate, Election, ElectionState, Position
 
 
 def elections_in_voting_window(*, now=None):
@@ -21,13 +26,6 @@ def election_ballot_positions(*, election) -> list:
     """The positions of `election` in their editor-given order, each with `ballot_candidates`:
     its approved (published) candidates in Persian alphabetical order (P5, the ballot).
     Three queries whatever the number of candidates (positions, candidates, photo renditions)."""
-    from django.db.models import Prefetch
-    from wagtail.images import get_image_model
-
-    from election_pages.results.collation import candidate_sort_key
-
-    from .models import Candidate, Position
-
     photos = get_image_model().objects.prefetch_renditions(CANDIDATE_PHOTO_FILTER)
     candidates = Candidate.objects.filter(live=True).select_related("resume", "programme")
     candidates = candidates.prefetch_related(Prefetch("photo", queryset=photos))

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from election_pages.lifecycle.models import REMINDER_MAX_HOURS, Election, ElectionState
+from member_workflow.models import Member, MembershipState
 
 from .models import NotificationKind, NotificationRecipient, NotificationRun, RecipientOutcome
 
@@ -19,7 +20,6 @@ def notification_eligible_member_ids(*, election: Election, kind: str) -> list[i
     """The members a run is planned for: active, approved members of the election's own
     association (never another's), by id. For a reminder, those who have voted by now are
     left out (the chunk checks again at send time)."""
-    from member_workflow.models import Member, MembershipState
 
     members = Member.objects.filter(
         is_active=True,
@@ -51,15 +51,13 @@ def elections_due_for_reminder(*, now=None) -> list[int]:
 def election_notice_link(*, election: Election, kind: str) -> str:
     """Absolute link for a notice: the election's Persian page (its «شرکت در انتخابات» view
     for announcement and reminder), or the results page. `PORTAL_BASE_URL` is the origin."""
-    from election_pages.pages.models import ElectionPage
-
     base = settings.PORTAL_BASE_URL.rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
         if kind == NotificationKind.RESULTS:
             return base + reverse("election_results", args=[election.pk])
-        page = (
-            ElectionPage.objects.live().filter(election=election, locale__language_code=settings.LANGUAGE_CODE).first()
-        ) or ElectionPage.objects.live().filter(election=election).first()
+        # Through the reverse relation: notices never import the page types.
+        pages = election.pages.live()
+        page = pages.filter(locale__language_code=settings.LANGUAGE_CODE).first() or pages.first()
         if page is None:
             return base + "/"
         path = page.get_url_parts()[2] if page.get_url_parts() else page.url_path

@@ -28,6 +28,9 @@ from cms_site.audit.services import audit_record
 from cms_site.common.jalali import format_date, format_time
 from cms_site.common.queueing import task_enqueue
 from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.voting.models import Participation
+from member_workflow.models import Member
+from member_workflow.selectors import membership_is_approved
 from otp_delivery.services import message_queue, otp_records_purge
 
 from .models import NotificationKind, NotificationRecipient, NotificationRun, NotificationRunState, RecipientOutcome
@@ -188,7 +191,6 @@ def notification_chunk_send(*, run_id: int, member_ids: list[int], now=None) -> 
 
 def _member_notify(*, run: NotificationRun, member_id: int, now=None) -> bool:
     """False when the member already had a row for this run (nothing done)."""
-    from member_workflow.models import Member
 
     with transaction.atomic():
         try:
@@ -211,8 +213,6 @@ def _member_notify(*, run: NotificationRun, member_id: int, now=None) -> bool:
 
 
 def _outcome(*, run: NotificationRun, election: Election, member, now=None) -> str:
-    from election_pages.voting.models import Participation
-    from member_workflow.selectors import membership_is_approved
 
     if not notice_is_due(election=election, kind=run.kind, now=now):
         return RecipientOutcome.SKIPPED_OFF

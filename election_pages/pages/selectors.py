@@ -1,10 +1,12 @@
 """Reads for the portal pages and elections."""
 
+from django.conf import settings
 from wagtail.models import Locale, Page, Site
 
-from election_pages.lifecycle.models import ElectionState
+from election_pages.lifecycle.models import PAST_STATES, RESULTS_PUBLIC_STATES, ElectionState
+from member_workflow.selectors import associations_with_approved_counts
 
-from .models import HomePage
+from .models import ElectionPage, HomePage
 
 
 def portal_home_for_request(request) -> HomePage | None:
@@ -44,9 +46,6 @@ def home_menu_hrefs_resolve(*, home: HomePage, request) -> None:
 def _pages_per_election(*, states, language: str, order_by: str):
     """Live election pages of elections in `states`, one per election, in the active
     language where a translation exists and in the default language otherwise."""
-    from django.conf import settings
-
-    from .models import ElectionPage
 
     languages = {language, settings.LANGUAGE_CODE}
     pages = (
@@ -67,7 +66,6 @@ def _pages_per_election(*, states, language: str, order_by: str):
 def upcoming_election_rows(*, language: str) -> list[dict]:
     """P3: announced and open elections (never drafts) by start time, each with its page and
     the approved-member count of its association. Two queries, whatever their number."""
-    from member_workflow.selectors import associations_with_approved_counts
 
     pages = _pages_per_election(
         states=[ElectionState.ANNOUNCED, ElectionState.OPEN], language=language, order_by="election__voting_starts_at"
@@ -88,7 +86,6 @@ def upcoming_election_rows(*, language: str) -> list[dict]:
 
 def past_election_rows(*, language: str) -> list[dict]:
     """P6: elections whose voting has closed, newest first, each with its page."""
-    from election_pages.lifecycle.models import PAST_STATES, RESULTS_PUBLIC_STATES
 
     pages = _pages_per_election(states=PAST_STATES, language=language, order_by="-election__voting_ends_at")
     return [

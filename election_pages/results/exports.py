@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from election_pages.lifecycle.models import Election
 
 from .selectors import election_minutes
+from .services import sealed_ballots_export
 
 FONTS_DIR = settings.BASE_DIR / "static" / "fonts" / "vazirmatn"
 MINUTES_TEMPLATE = "election_pages/results/election_minutes.html"
@@ -39,6 +40,8 @@ def _minutes_cache_key(*, election: Election, is_preview: bool) -> str:
 
 def election_minutes_pdf(*, election: Election) -> bytes:
     """The minutes in the active language (Persian by default), as PDF bytes."""
+    # Imported on use: WeasyPrint loads Pango and HarfBuzz at import, which only this
+    # export needs (every other process starts without them).
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
@@ -101,7 +104,6 @@ def election_receipts_file(*, election: Election) -> bytes:
 def election_ballots_file(*, election: Election, fmt: str) -> bytes:
     """The anonymous sealed ballots in a random order (R2), as JSON (what `manage.py
     recount` reads) or CSV (one row per ballot and position)."""
-    from .services import sealed_ballots_export
 
     def build() -> bytes:
         data = sealed_ballots_export(election_id=election.pk)

@@ -12,12 +12,8 @@ urlpatterns = [
         views.election_receipts_download,
         name="election_receipts_download",
     ),
-    path(
-        "results/<int:election_id>/minutes.pdf", views.election_results_minutes, name="election_results_minutes"
-    ),
-    path(
-        "results/<int:election_id>/results.csv", views.election_results_csv_download, name="election_results_csv"
-    ),
+    path("results/<int:election_id>/minutes.pdf", views.election_results_minutes, name="election_results_minutes"),
+    path("results/<int:election_id>/results.csv", views.election_results_csv_download, name="election_results_csv"),
     path(
         "results/<int:election_id>/ballots.<str:fmt>",
         views.election_ballots_download,

@@ -2,10 +2,12 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from election_pages.lifecycle.selectors import election_ballot_positions
-from election_pages.pages.models import ElectionPage
 from member_workflow.models import Membership, MembershipState
+from otp_delivery.services import member_email, member_mobile
 
 from .models import BallotSession, ConfirmChannel, Participation
 
@@ -33,9 +35,6 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
 
 def channel_options(*, member) -> list[dict]:
     """V3: the three channels, each usable or disabled with the reason."""
-    from django.utils.translation import gettext as _
-
-    from otp_delivery.services import member_email, member_mobile
 
     has_email, has_mobile = bool(member_email(member)), bool(member_mobile(member))
     reasons = {
@@ -64,10 +63,11 @@ def ballot_selection_summary(*, session) -> list[dict]:
     return summary
 
 
-def election_page_for_voting(*, election) -> ElectionPage | None:
+def election_page_for_voting(*, election) -> Page | None:
     """The election's live page in the active language (else the default one), for the
-    side menu of the voting pages."""
-    pages = ElectionPage.objects.live().filter(election=election).select_related("locale")
+    side menu of the voting pages. Through the reverse relation: voting never imports the
+    page types."""
+    pages = election.pages.live().select_related("locale")
     language = translation.get_language()
     by_language = {page.locale.language_code: page for page in pages}
     return (

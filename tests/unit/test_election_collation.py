@@ -1,6 +1,6 @@
 """P5: candidates in Persian alphabetical order, with real names."""
 
-from election_pages.results.collation import persian_fold, persian_sort_key
+from cms_site.common.collation import persian_fold, persian_sort_key
 
 
 def _sorted(names):

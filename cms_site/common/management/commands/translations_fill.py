@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            import polib
+            import polib  # on use: a dev-only package, with a clear error when missing
         except ImportError as exc:  # dev tool; polib is in requirements-dev.txt
             raise CommandError("polib is needed: pip install -r requirements-dev.txt") from exc
         path = settings.LOCALE_PATHS[0] / "en" / "LC_MESSAGES" / "django.po"
