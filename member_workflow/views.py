@@ -37,7 +37,6 @@ def _rate_limited(request, exc: RateLimited):
     return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
 
 
-
 @require_http_methods(["GET", "POST"])
 def national_code_check(request):
     """P4 «بررسی کد ملی»: an existing member is told so, with links to login and forgot

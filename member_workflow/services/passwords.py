@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 RESET_CODE_DIGITS = 6
 
 
-
 def credential_locked(*, member: Member) -> MemberCredential:
     """The member's credential row, created (as self_set) if missing, locked for update."""
     MemberCredential.objects.get_or_create(member=member)
