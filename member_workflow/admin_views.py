@@ -15,9 +15,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+
+from cms_site.common.digits import normalize_digits
 
 from . import selectors
 from .errors import MemberWorkflowError
@@ -29,17 +33,6 @@ from .services import passwords, registration
 from .services.importing import ImportFileError, members_import, rows_from_file
 
 PAGE_SIZE = 50
-ROW_ACTIONS = {
-    MembershipState.PENDING: ["approve", "reject"],
-    MembershipState.APPROVED: ["suspend"],
-    MembershipState.SUSPENDED: ["reinstate"],
-}
-ACTION_LABELS = {
-    "approve": gettext_lazy("تایید"),
-    "reject": gettext_lazy("رد"),
-    "suspend": gettext_lazy("تعلیق"),
-    "reinstate": gettext_lazy("رفع تعلیق"),
-}
 MAX_IMPORT_BYTES = 30 * 1024 * 1024
 
 
@@ -55,8 +48,6 @@ def _filtered(request):
     queryset = selectors.memberships_visible_to(user=request.user).order_by("-created_at", "-pk")
     query = (request.GET.get("q") or "").strip()[:100]
     if query:
-        from cms_site.common.digits import normalize_digits
-
         query = normalize_digits(query)
         queryset = queryset.filter(
             Q(member__username__startswith=query)
@@ -77,10 +68,7 @@ def _filtered(request):
 def members_index(request):
     associations, queryset, filters = _filtered(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("p"))
-    rows = [
-        {"membership": m, "actions": [(a, ACTION_LABELS[a]) for a in ROW_ACTIONS.get(m.state, [])]}
-        for m in page.object_list
-    ]
+    rows = [{"membership": m, "actions": selectors.membership_admin_actions(membership=m)} for m in page.object_list]
     return render(
         request,
         "member_workflow/admin/index.html",
@@ -92,7 +80,7 @@ def members_index(request):
             "filters": filters,
             "associations": associations,
             "states": MembershipState.choices,
-            "bulk_actions": list(ACTION_LABELS.items()),
+            "bulk_actions": selectors.membership_bulk_actions(),
             "query_string": request.GET.urlencode(),
         },
     )
@@ -124,12 +112,12 @@ def members_export(request):
 @require_POST
 def membership_transition(request, membership_id: int, action: str):
     _scope(request)
-    if action not in ACTION_LABELS:
+    if not _is_admin_action(action):
         raise Http404
     if not selectors.memberships_visible_to(user=request.user).filter(pk=membership_id).exists():
         raise Http404
     try:
-        membership_services.SERVICES[action](membership_id=membership_id, actor=request.user)
+        membership_services.membership_transition(membership_id=membership_id, transition=action, actor=request.user)
     except MemberWorkflowError as exc:
         messages.error(request, exc.message)
     else:
@@ -141,14 +129,14 @@ def membership_transition(request, membership_id: int, action: str):
 def memberships_bulk(request):
     _scope(request)
     action = request.POST.get("action", "")
-    if action not in ACTION_LABELS:
+    if not _is_admin_action(action):
         messages.error(request, _("یک عمل گروهی را انتخاب کنید."))
         return redirect(_back(request))
     ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()][:1000]
     # Only ids inside the admin's scope reach the service; others count as refused.
     visible = set(selectors.memberships_visible_to(user=request.user).filter(pk__in=ids).values_list("pk", flat=True))
     result = membership_services.memberships_bulk_transition(
-        membership_ids=[i for i in ids if i in visible], actor=request.user, action=action
+        membership_ids=[i for i in ids if i in visible], actor=request.user, transition=action
     )
     refused = len(result.refused) + len(set(ids) - visible)
     messages.success(
@@ -158,10 +146,12 @@ def memberships_bulk(request):
     return redirect(_back(request))
 
 
-def _back(request) -> str:
-    from django.urls import reverse
-    from django.utils.http import url_has_allowed_host_and_scheme
+def _is_admin_action(action: str) -> bool:
+    """Is `action` a transition the FSM offers to the admins' area (not, e.g., leaving)?"""
+    return action in dict(selectors.membership_bulk_actions())
 
+
+def _back(request) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
@@ -188,7 +178,7 @@ def membership_detail(request, membership_id: int):
             "membership": membership,
             "member": member,
             "summary": summary,
-            "actions": [(a, ACTION_LABELS[a]) for a in ROW_ACTIONS.get(membership.state, [])],
+            "actions": selectors.membership_admin_actions(membership=membership),
         },
     )
 

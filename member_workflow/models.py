@@ -131,6 +131,10 @@ class Membership(ConcurrentTransitionMixin, models.Model):
 
     pending → approved | rejected; approved → suspended → approved; any → left.
     Transition bodies only record who and when; services do the audit and side effects.
+    Each transition's `custom` dict is the one place its admin data lives: its Persian
+    `label` and whether the admins' area offers it as a button (`admin`); the admin's
+    buttons, bulk actions and the service are built from it (`member_workflow.selectors`,
+    `member_workflow.services.memberships.membership_transition`).
     """
 
     member = models.ForeignKey("Member", verbose_name=_("عضو"), on_delete=models.CASCADE, related_name="memberships")
@@ -171,7 +175,7 @@ class Membership(ConcurrentTransitionMixin, models.Model):
         source=MembershipState.PENDING,
         target=MembershipState.APPROVED,
         permission=can_manage_membership,
-        custom={"label": _("تایید")},
+        custom={"label": _("تایید"), "admin": True},
     )
     def approve(self, *, by) -> None:
         self._record(by)
@@ -181,7 +185,7 @@ class Membership(ConcurrentTransitionMixin, models.Model):
         source=MembershipState.PENDING,
         target=MembershipState.REJECTED,
         permission=can_manage_membership,
-        custom={"label": _("رد")},
+        custom={"label": _("رد"), "admin": True},
     )
     def reject(self, *, by) -> None:
         self._record(by)
@@ -191,7 +195,7 @@ class Membership(ConcurrentTransitionMixin, models.Model):
         source=MembershipState.APPROVED,
         target=MembershipState.SUSPENDED,
         permission=can_manage_membership,
-        custom={"label": _("تعلیق")},
+        custom={"label": _("تعلیق"), "admin": True},
     )
     def suspend(self, *, by) -> None:
         self._record(by)
@@ -201,7 +205,7 @@ class Membership(ConcurrentTransitionMixin, models.Model):
         source=MembershipState.SUSPENDED,
         target=MembershipState.APPROVED,
         permission=can_manage_membership,
-        custom={"label": _("رفع تعلیق")},
+        custom={"label": _("رفع تعلیق"), "admin": True},
     )
     def reinstate(self, *, by) -> None:
         self._record(by)
@@ -211,7 +215,8 @@ class Membership(ConcurrentTransitionMixin, models.Model):
         source=[MembershipState.PENDING, MembershipState.APPROVED, MembershipState.REJECTED, MembershipState.SUSPENDED],
         target=MembershipState.LEFT,
         permission=can_manage_membership,
-        custom={"label": _("خروج از انجمن")},
+        # A member leaves; the admins' area offers no button for it.
+        custom={"label": _("خروج از انجمن"), "admin": False},
     )
     def leave(self, *, by) -> None:
         self._record(by)

@@ -2,7 +2,11 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from .models import Association, Membership, MembershipState
+from otp_delivery.selectors import member_recent_messages
+
+from .contact import mask_email, mask_mobile
+from .models import Association, Member, MemberCredential, Membership, MembershipState, PasswordState
+from .national_code import normalize_national_code
 
 
 def association_approved_member_count(*, association: Association) -> int:
@@ -25,9 +29,6 @@ def membership_is_approved(*, member, association: Association) -> bool:
 
 def member_by_national_code(*, national_code: str):
     """The active member with this (normalised) code, or None."""
-    from .models import Member
-    from .national_code import normalize_national_code
-
     return Member.objects.filter(username=normalize_national_code(national_code)[:10], is_active=True).first()
 
 
@@ -37,8 +38,6 @@ def member_memberships(*, member) -> QuerySet[Membership]:
 
 def member_password_state(*, member) -> str:
     """The password-lifecycle state; members without a credential row set their own."""
-    from .models import MemberCredential, PasswordState
-
     credential = MemberCredential.objects.filter(member=member).only("state").first()
     return credential.state if credential else PasswordState.SELF_SET
 
@@ -63,11 +62,6 @@ def memberships_visible_to(*, user) -> QuerySet[Membership]:
 def member_support_summary(*, member) -> dict:
     """Support lookup: membership states, password-lifecycle state, recent deliveries
     (masked destinations). Never a password or a code."""
-    from otp_delivery.selectors import member_recent_messages
-
-    from .contact import mask_email, mask_mobile
-    from .models import PasswordState
-
     state = member_password_state(member=member)
     return {
         "memberships": list(member_memberships(member=member)),
@@ -87,3 +81,31 @@ def member_support_summary(*, member) -> dict:
             for delivery in member_recent_messages(member=member, limit=10)
         ],
     }
+
+
+def _in_declared_order(transitions) -> list:
+    # django-fsm keeps a model's transitions by method name (alphabetical); the admin lists
+    # them in the order the model declares them, which the class body keeps.
+    declared = list(vars(Membership))
+    return sorted(transitions, key=lambda transition: declared.index(transition.name))
+
+
+def membership_admin_actions(*, membership: Membership) -> list[tuple[str, str]]:
+    """(transition name, label) of the buttons the admins' area shows on this membership:
+    the FSM's transitions declared `admin` that leave its current state (A2)."""
+    return [
+        (transition.name, transition.custom["label"])
+        for transition in _in_declared_order(membership.get_available_state_transitions())
+        if transition.custom.get("admin") is True
+    ]
+
+
+def membership_bulk_actions() -> list[tuple[str, str]]:
+    """(transition name, label) of every transition the admins' area offers, once each, in
+    the order the FSM declares them: the bulk-action list, and the names the admin's views
+    accept."""
+    actions: dict[str, str] = {}
+    for transition in _in_declared_order(Membership().get_all_state_transitions()):
+        if transition.custom.get("admin") is True:
+            actions.setdefault(transition.name, transition.custom["label"])
+    return list(actions.items())

@@ -1,12 +1,17 @@
-"""Celery tasks of the member workflow. IDs only; the password is made inside the service."""
+"""Celery tasks of the member workflow. IDs only; the password is made inside the service.
+
+Services queue these by name (`cms_site.common.queueing.task_enqueue`), so this module
+imports the services and never the other way round.
+"""
 
 from celery import shared_task
 
+from .services.passwords import password_random_send
 
-@shared_task(name="member_workflow.password_random_send", acks_late=True)
+
+# The registered name is the import path, which task_enqueue resolves.
+@shared_task(name="member_workflow.tasks.password_random_send_task", acks_late=True)
 def password_random_send_task(member_id: int) -> None:
     """M4 option 1: a new random password to the member's mobile and email (queued through
     otp_delivery, whose own tasks send and retry)."""
-    from .services.passwords import password_random_send
-
     password_random_send(member_id=member_id)

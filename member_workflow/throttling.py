@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from functools import lru_cache
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
@@ -93,8 +94,6 @@ def axes_username(request, credentials) -> str:
 
 def axes_lockout_response(request, original_response=None, credentials=None):
     """The Persian lockout page: says when to retry."""
-    from axes.helpers import get_cool_off
-
     cool_off = get_cool_off(request) or datetime.timedelta(minutes=15)
     retry_at = timezone.now() + cool_off
     return render(request, "member_workflow/rate_limited.html", {"retry_at": retry_at}, status=429)

@@ -21,7 +21,7 @@ from wagtail.admin.views.account import LoginView as WagtailLoginView
 
 from . import forms, selectors
 from .contact import mask_email
-from .errors import MemberWorkflowError
+from .errors import DuplicateMobile, MemberWorkflowError
 from .middleware import SESSION_KEY as MUST_CHANGE_SESSION_KEY
 from .services import passwords, profile, registration
 from .services.inbound_sms import inbound_sms_dispatch
@@ -79,9 +79,10 @@ def register(request):
                     password=data["password1"],
                     associations=list(data["associations"]),
                 )
+            except DuplicateMobile as exc:
+                form.add_error("mobile", str(exc.message))
             except MemberWorkflowError as exc:
-                field = "mobile" if exc.__class__.__name__ == "DuplicateMobile" else "national_code"
-                form.add_error(field, str(exc.message))
+                form.add_error("national_code", str(exc.message))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -31,6 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from cms_site.audit.services import audit_record
 
@@ -118,8 +119,6 @@ def rows_from_file(*, name: str, content: bytes) -> Iterator[tuple[int, dict]]:
         reader = csv.reader(io.StringIO(text))
         raw_rows: Iterable = reader
     elif lower.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken file

@@ -23,6 +23,8 @@ from cms_site.common.digits import normalize_digits
 
 from ..contact import normalize_email, normalize_mobile
 from ..national_code import is_valid_national_code
+from .passwords import password_sms_reset_confirm
+from .profile import member_email_change_by_sms
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +63,6 @@ _EMAIL_CHANGE = re.compile(r"^(\d{10})[\s,،]+(\S+@\S+)$")
 def _password_reset_handler(message: InboundMessage) -> InboundResult | None:
     if not _RESET_CODE.match(message.text):
         return None
-    from .passwords import password_sms_reset_confirm
-
     member = password_sms_reset_confirm(sender_mobile=message.sender, code=message.text)
     if member is None:
         return None  # maybe another handler's code (vote confirmation)
@@ -80,8 +80,6 @@ def _email_change_handler(message: InboundMessage) -> InboundResult | None:
         email = normalize_email(raw_email)
     except ValidationError:
         return InboundResult(handler="email_change", outcome="invalid_email")
-    from .profile import member_email_change_by_sms
-
     member = member_email_change_by_sms(sender_mobile=message.sender, national_code=national_code, email=email)
     return InboundResult(handler="email_change", outcome="done" if member else "sender_not_registered_mobile")
 

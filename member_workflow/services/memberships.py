@@ -1,99 +1,75 @@
 """Membership transitions (SPEC M10, A2): approve, reject, suspend, reinstate, leave.
 
-Each service locks the row, checks the actor's permission in the FSM (association admins
-or superusers), applies the transition, saves, and writes the audit entry in the same
-transaction. Calling it again when the membership is already in the target state is a
-no-op, so double clicks and retried bulk actions are harmless.
+One entry point, `membership_transition`, applies any transition the `Membership` FSM
+declares: it locks the row, checks the actor's permission and that the transition leaves
+the current state (both read from the FSM), applies it, saves, and writes the audit entry
+in the same transaction. Calling it again when the membership is already where the
+transition leads is a no-op, so double clicks and retried bulk actions are harmless.
 """
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition
 
 from cms_site.audit.services import audit_record
+from cms_site.common.fsm import fsm_target, fsm_transitions_named
 
 from ..errors import ConcurrentChange, InvalidTransition, PermissionDenied
-from ..models import Association, Member, Membership, MembershipState
-
-# action (the transition method's name) → its target state
-TRANSITIONS = {
-    "approve": MembershipState.APPROVED,
-    "reject": MembershipState.REJECTED,
-    "suspend": MembershipState.SUSPENDED,
-    "reinstate": MembershipState.APPROVED,
-    "leave": MembershipState.LEFT,
-}
+from ..models import Association, Member, Membership
 
 
-def _membership_transition(*, membership_id: int, actor: Member, action: str) -> Membership:
-    target = TRANSITIONS[action]
-    with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("association").get(pk=membership_id)
-        method = getattr(membership, action)
-        if not has_transition_perm_for_actor(membership=membership, actor=actor):
-            raise PermissionDenied()
-        if membership.state == target:
-            # Already done (double click, retried bulk action): nothing to write.
-            return membership
-        if not can_proceed(method):
-            raise InvalidTransition()
-        if not has_transition_perm(method, actor):
-            raise PermissionDenied()
-        previous = membership.state
-        method(by=actor)
-        try:
-            membership.save()
-        except ConcurrentTransition as exc:
-            raise ConcurrentChange() from exc
-        audit_record(
-            actor=actor,
-            action=f"membership.{action}",
-            target=membership,
-            payload={
-                "association": membership.association.slug,
-                "member_id": membership.member_id,
-                "from": previous,
-                "to": membership.state,
-            },
-        )
+@transaction.atomic
+def membership_transition(*, membership_id: int, transition: str, actor: Member | None, reason: str = "") -> Membership:
+    """Apply the FSM transition named `transition` to the membership, as `actor`. The
+    `reason`, when given, goes into the audit entry."""
+    membership = Membership.objects.select_for_update().select_related("association").get(pk=membership_id)
+    declared = fsm_transitions_named(membership, transition)
+    if not declared:
+        raise InvalidTransition()
+    # The FSM's permission rule first, whatever the state: an outsider learns nothing.
+    if not any(found.has_perm(membership, actor) for found in declared):
+        raise PermissionDenied()
+    if membership.state == fsm_target(membership, transition):
+        return membership  # already done (double click, retried bulk action): nothing to write
+    available = {found.name: found for found in membership.get_available_state_transitions()}
+    if transition not in available:
+        raise InvalidTransition()
+    if not available[transition].has_perm(membership, actor):
+        raise PermissionDenied()
+    previous = membership.state
+    getattr(membership, transition)(by=actor)
+    try:
+        membership.save()
+    except ConcurrentTransition as exc:
+        raise ConcurrentChange() from exc
+    payload = {
+        "association": membership.association.slug,
+        "member_id": membership.member_id,
+        "from": previous,
+        "to": membership.state,
+    }
+    reason = (reason or "").strip()
+    if reason:
+        payload["reason"] = reason
+    audit_record(actor=actor, action=f"membership.{transition}", target=membership, payload=payload)
     return membership
 
 
-def has_transition_perm_for_actor(*, membership: Membership, actor) -> bool:
-    """The FSM's permission rule, independent of the current state."""
-    from ..models import can_manage_membership
-
-    return can_manage_membership(membership, actor)
-
-
 def membership_approve(*, membership_id: int, actor: Member) -> Membership:
-    return _membership_transition(membership_id=membership_id, actor=actor, action="approve")
+    return membership_transition(membership_id=membership_id, transition="approve", actor=actor)
 
 
 def membership_reject(*, membership_id: int, actor: Member) -> Membership:
-    return _membership_transition(membership_id=membership_id, actor=actor, action="reject")
+    return membership_transition(membership_id=membership_id, transition="reject", actor=actor)
 
 
 def membership_suspend(*, membership_id: int, actor: Member) -> Membership:
-    return _membership_transition(membership_id=membership_id, actor=actor, action="suspend")
-
-
-def membership_reinstate(*, membership_id: int, actor: Member) -> Membership:
-    return _membership_transition(membership_id=membership_id, actor=actor, action="reinstate")
+    return membership_transition(membership_id=membership_id, transition="suspend", actor=actor)
 
 
 def membership_leave(*, membership_id: int, actor: Member) -> Membership:
-    return _membership_transition(membership_id=membership_id, actor=actor, action="leave")
-
-
-SERVICES = {
-    "approve": membership_approve,
-    "reject": membership_reject,
-    "suspend": membership_suspend,
-    "reinstate": membership_reinstate,
-    "leave": membership_leave,
-}
+    return membership_transition(membership_id=membership_id, transition="leave", actor=actor)
 
 
 @dataclass
@@ -102,14 +78,13 @@ class BulkResult:
     refused: dict[int, str] = field(default_factory=dict)
 
 
-def memberships_bulk_transition(*, membership_ids: list[int], actor: Member, action: str) -> BulkResult:
-    """Apply one action to many memberships, each in its own transaction; memberships the
-    actor may not touch or that are in the wrong state are reported, not changed."""
-    service = SERVICES[action]
+def memberships_bulk_transition(*, membership_ids: list[int], actor: Member, transition: str) -> BulkResult:
+    """Apply one transition to many memberships, each in its own transaction; memberships
+    the actor may not touch or that are in the wrong state are reported, not changed."""
     result = BulkResult()
     for membership_id in membership_ids:
         try:
-            service(membership_id=membership_id, actor=actor)
+            membership_transition(membership_id=membership_id, transition=transition, actor=actor)
         except Membership.DoesNotExist:
             result.refused[membership_id] = str(PermissionDenied.message)
         except (PermissionDenied, InvalidTransition, ConcurrentChange) as exc:

@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition
 
 from cms_site.audit.services import audit_record
+from cms_site.common.queueing import task_enqueue
 from otp_delivery.services import member_email, member_mobile, message_queue
 
 from ..errors import (
@@ -85,13 +86,13 @@ def password_random_request(*, national_code: str, actor: Member | None = None) 
     """M4 option 1: schedule a new random password for the member with this code. Returns
     whether a member was found; the view shows the same words either way, so this form
     reveals neither mobiles nor emails."""
-    from ..tasks import password_random_send_task
-
     member = _member_by_code(national_code)
     if member is None:
         return False
     audit_record(actor=actor, action="password.random_requested", target=member, payload={})
-    password_random_send_task.delay_on_commit(member.pk)
+    member_id = member.pk
+    # Queued by name: the tasks module imports this one, never the other way round.
+    transaction.on_commit(lambda: task_enqueue("member_workflow.tasks.password_random_send_task", member_id))
     return True
 
 

@@ -2,12 +2,12 @@
 
 from django import template
 
+from member_workflow.forms import NationalCodeCheckForm
+
 register = template.Library()
 
 
 @register.simple_tag
 def national_code_check_form():
     """A fresh P4 form (with its captcha) for pages that include the check box."""
-    from member_workflow.forms import NationalCodeCheckForm
-
     return NationalCodeCheckForm()

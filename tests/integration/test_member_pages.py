@@ -137,11 +137,14 @@ def test_m2_duplicate_code_and_mobile_are_refused(client):
     MemberFactory(username="0499370899")
     html = form_post(client, "/accounts/register/", _register_data(associations=[association.pk])).content.decode()
     assert "عضوی با این کد ملی قبلاً ثبت نام کرده است." in html
+    assert 'id="id_national_code_errors"' in html and 'id="id_mobile_errors"' not in html
     MemberFactory(mobile="09127654321")
     html = form_post(
         client, "/accounts/register/", _register_data(national_code="2271185327", associations=[association.pk])
     ).content.decode()
     assert "این شماره تلفن همراه برای عضو دیگری ثبت شده است." in html
+    # Each error sits under its own field (matched by the exception's type).
+    assert 'id="id_mobile_errors"' in html and 'id="id_national_code_errors"' not in html
 
 
 def test_login_with_national_code_and_forgot_link(client):

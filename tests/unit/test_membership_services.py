@@ -26,7 +26,7 @@ CASES = [
 def test_m10_a2_admin_of_the_association_makes_the_transition_with_audit(action, source, target, _wrong):
     membership = MembershipFactory(state=source)
     admin = association_admin(membership.association)
-    result = svc.SERVICES[action](membership_id=membership.pk, actor=admin)
+    result = svc.membership_transition(membership_id=membership.pk, transition=action, actor=admin)
     membership.refresh_from_db()
     assert result.state == membership.state == target
     assert membership.state_changed_by == admin and membership.state_changed_at is not None
@@ -40,7 +40,7 @@ def test_m10_wrong_source_state_is_refused_and_nothing_is_written(action, source
     membership = MembershipFactory(state=wrong)
     admin = association_admin(membership.association)
     with pytest.raises(InvalidTransition):
-        svc.SERVICES[action](membership_id=membership.pk, actor=admin)
+        svc.membership_transition(membership_id=membership.pk, transition=action, actor=admin)
     membership.refresh_from_db()
     assert membership.state == wrong
     assert not AuditEntry.objects.filter(action=f"membership.{action}").exists()
@@ -52,7 +52,7 @@ def test_a2_admin_of_another_association_and_plain_members_are_refused(action, s
     outsider = association_admin(AssociationFactory())
     for actor in (outsider, MemberFactory(), None):
         with pytest.raises(PermissionDenied):
-            svc.SERVICES[action](membership_id=membership.pk, actor=actor)
+            svc.membership_transition(membership_id=membership.pk, transition=action, actor=actor)
     membership.refresh_from_db()
     assert membership.state == source
 
@@ -91,7 +91,7 @@ def test_a2_bulk_action_changes_own_memberships_and_reports_the_others():
     already_rejected = MembershipFactory(association=association, state=MembershipState.REJECTED)
     foreign = MembershipFactory()
     ids = [m.pk for m in mine] + [already_rejected.pk, foreign.pk, 999_999]
-    result = svc.memberships_bulk_transition(membership_ids=ids, actor=admin, action="approve")
+    result = svc.memberships_bulk_transition(membership_ids=ids, actor=admin, transition="approve")
     assert sorted(result.done) == sorted(m.pk for m in mine)
     assert set(result.refused) == {already_rejected.pk, foreign.pk, 999_999}
     foreign.refresh_from_db()
