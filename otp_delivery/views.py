@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .sms import kavenegar_status_word
+from .gateways.sms import kavenegar_status_word
 
 
 @csrf_exempt

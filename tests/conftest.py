@@ -82,7 +82,7 @@ def captcha_answer(html: str) -> tuple[str, str]:
 def _member_rate_limits_and_sms_outbox_reset():
     """Each test starts with fresh rate-limit counters and an empty SMS outbox."""
     from member_workflow.throttling import limits_reset
-    from otp_delivery import sms
+    from otp_delivery.gateways import sms
 
     limits_reset()
     sms.outbox.clear()

@@ -5,7 +5,7 @@ from django.core import mail
 
 from election_pages.notices import services as notifications
 from election_pages.notices.services import notification_chunk_send, notification_run_start
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.otp_helpers import run_deliveries
 
 

@@ -8,7 +8,7 @@ from unittest import mock
 from django.core import mail
 from django.utils import timezone
 
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery, DeliveryState
 from otp_delivery.services import DeliveryRetry, delivery_send
 from tests.factories import MemberFactory

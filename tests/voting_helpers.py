@@ -6,7 +6,7 @@ import re
 from django.core import mail
 
 from election_pages.lifecycle.models import ElectionState
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.factories import (
     AssociationFactory,
     CandidateFactory,

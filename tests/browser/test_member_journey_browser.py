@@ -7,7 +7,7 @@ from captcha.models import CaptchaStore
 
 from member_workflow.models import Association, Membership, MembershipState
 from member_workflow.services.admins import association_admin_grant
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.factories import MemberFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from election_pages.voting.models import Participation, SealedBallot
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.factories import election_page_for
 from tests.otp_helpers import run_deliveries
 from tests.voting_helpers import open_election_with_ballot, voter_for

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery, DeliveryState
 from otp_delivery.services import DeliveryRetry, delivery_send, message_queue, otp_fallback_check
 from tests.fake_kavenegar import API_KEY, FakeKavenegar

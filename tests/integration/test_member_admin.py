@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from member_workflow.models import Member, MemberCredential, Membership, MembershipState, PasswordState
 from member_workflow.services.admins import association_admin_grant
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.factories import AssociationFactory, MemberFactory, MembershipFactory, StaffFactory, national_code_from
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import override_settings
 from cms_site.audit.models import AuditEntry
 from election_pages.lifecycle.models import ElectionState
 from member_workflow.models import Member, MemberCredential, Membership, MembershipState, PasswordState
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from tests.conftest import captcha_answer, form_post
 from tests.factories import (
     AssociationFactory,

@@ -26,7 +26,7 @@ from election_pages.results.models import ElectionResult
 from election_pages.voting.models import Participation
 from member_workflow.models import MembershipState
 from member_workflow.services.associations import association_notification_channels_set
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery
 from tests.factories import (
     AssociationFactory,

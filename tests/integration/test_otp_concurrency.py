@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from otp_delivery import exceptions as otp_errors
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Challenge, Delivery, DeliveryKind, DeliveryState
 from otp_delivery.services import otp_challenge_issue, otp_challenge_verify, otp_fallback_check
 from tests.otp_helpers import enqueue_nothing, last_sms_code, run_deliveries, voter

@@ -4,7 +4,7 @@ goes by email automatically, exactly once, whoever triggers the check."""
 import pytest
 from django.core import mail
 
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery, DeliveryKind, DeliveryState
 from otp_delivery.services import (
     delivery_send,

@@ -12,7 +12,7 @@ from django.views.debug import ExceptionReporter
 from cms_site.audit.models import AuditEntry
 from cms_site.common.logging import JsonFormatter, RedactSecretsFilter
 from otp_delivery import exceptions as otp_errors
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery
 from otp_delivery.services import (
     delivery_send,

@@ -76,7 +76,9 @@ class Stack:
             "OTP_SMS_FALLBACK_SECONDS": str(fallback),
         }
         self.env.pop("CELERY_RESULT_BACKEND", None)
-        self.client = Celery("client", broker=broker_env["CELERY_BROKER_URL"])
+        # Not the current app: the task proxies patched below must keep resolving to the
+        # project's app, the one `task_enqueue` sends through.
+        self.client = Celery("client", broker=broker_env["CELERY_BROKER_URL"], set_as_current=False)
         self.client.conf.broker_transport_options = options
         self.workers: list[subprocess.Popen] = []
         self.log_dir = tmp_path

@@ -13,8 +13,8 @@ from election_pages.lifecycle.models import ElectionState
 from election_pages.notices import services as notifications
 from election_pages.notices.models import NotificationKind, NotificationRecipient, NotificationRun
 from election_pages.notices.services import notification_chunk_send, notification_run_start
-from otp_delivery import services as otp_services
 from otp_delivery.models import Delivery
+from otp_delivery.services import deliveries as otp_deliveries
 from tests.concurrency import in_threads
 from tests.factories import AssociationFactory, ElectionFactory, approved_member
 
@@ -26,7 +26,7 @@ def election_with_members(monkeypatch):
     # Deliveries stay queued in the table and chunks are collected: nothing reaches a broker.
     # The module functions are patched, not the Celery task proxies: those resolve through
     # the thread's current Celery app, which differs between threads once a test made one.
-    monkeypatch.setattr(otp_services, "_enqueue_send", lambda delivery_id: None)
+    monkeypatch.setattr(otp_deliveries, "_enqueue_send", lambda delivery_id: None)
     chunks = []
     lock = threading.Lock()
 

@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import transaction
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
-from otp_delivery import sms
 from otp_delivery.crypto import unseal
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery, DeliveryState
 from otp_delivery.services import DeliveryRetry, delivery_send, message_queue
 from tests.otp_helpers import Clock
@@ -205,7 +205,7 @@ def test_tasks_take_the_record_id_only(django_capture_on_commit_callbacks, monke
 
 
 def test_backoff_is_capped():
-    from otp_delivery.services import _backoff
+    from otp_delivery.services.deliveries import _backoff
 
     assert _backoff(1) == 5 and _backoff(2) == 10 and _backoff(20) == 300
 

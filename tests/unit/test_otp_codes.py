@@ -7,7 +7,7 @@ from django.utils import translation
 
 from cms_site.audit.models import AuditEntry
 from otp_delivery import exceptions as otp_errors
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Challenge, ChallengeState, Delivery, EmailDevice, SmsDevice
 from otp_delivery.services import (
     otp_challenge_consume,

@@ -20,7 +20,7 @@ from member_workflow.models import MemberCredential, PasswordState
 from member_workflow.services import passwords
 from member_workflow.services.inbound_sms import inbound_sms_dispatch
 from member_workflow.tasks import password_random_send_task
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 from otp_delivery.models import Delivery
 from tests.factories import (
     AssociationFactory,

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from otp_delivery import sms
+from otp_delivery.gateways import sms
 
 
 def test_file_backend_writes_one_json_object_a_line(settings, tmp_path):

@@ -352,7 +352,7 @@ def test_v5_switch_to_email_sends_a_code_by_email_at_once():
 def test_v5_sms_gateway_down_falls_back_to_email(settings):
     from django.core import mail
 
-    from otp_delivery import sms
+    from otp_delivery.gateways import sms
     from otp_delivery.models import Delivery
     from otp_delivery.services import otp_fallback_check
 

@@ -2,7 +2,7 @@
 
 - `file`: appends one JSON object a line (`to`, `text`, `sent_at`, `local_id`) to
   `SMS_FILE_PATH` (dev default `var/outbox/sms.jsonl`), so a demo user can read their code.
-- `locmem`: keeps messages in `otp_delivery.sms.outbox` (tests).
+- `locmem`: keeps messages in `otp_delivery.gateways.sms.outbox` (tests).
 - `console`: writes the message to standard output.
 - `kavenegar`: Kavenegar's REST API (`{KAVENEGAR_BASE_URL}/{API-KEY}/sms/send.json`).
 
@@ -255,7 +255,7 @@ def kavenegar_status_word(status: int) -> str:
 @sensitive_variables()
 def sms_send(*, to: str, text: str, local_id: str = "") -> SmsReceipt:
     """Hand one message to the configured gateway at once (no record, no retry).
-    Raises SmsDeliveryError on failure. Prefer `services.message_queue` for anything that
-    must not be lost."""
+    Raises SmsDeliveryError on failure. Prefer `otp_delivery.services.message_queue` for
+    anything that must not be lost."""
     message = SmsMessage(to=to, text=text, sent_at=timezone.now().isoformat(), local_id=local_id)
     return get_sms_backend().send(message)
