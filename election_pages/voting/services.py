@@ -30,11 +30,14 @@ from ..selectors import election_ballot_positions, election_is_in_voting_window
 from .errors import (
     AlreadyVoted,
     ChannelUnavailable,
-    InvalidBallot,
+    MalformedBallot,
     NotAMember,
+    OverLimit,
     SessionExpired,
     SessionNotFound,
     SessionWrongStep,
+    UnknownCandidate,
+    UnknownPosition,
     VotingNotOpen,
 )
 from .models import LIVE_STATES, BallotSession, BallotSessionState, ConfirmChannel, Participation, SealedBallot
@@ -175,42 +178,19 @@ def _clean_selections(*, election: Election, raw: dict) -> dict:
             position_id = int(key)
             ids = [int(v) for v in values]
         except (TypeError, ValueError) as exc:
-            raise InvalidBallot() from exc
+            raise MalformedBallot() from exc
         position = positions.get(position_id)
         if position is None:
-            raise InvalidBallot(_msg_unknown_position())
+            raise UnknownPosition()
         allowed = {c.pk for c in position.ballot_candidates}
         if any(i not in allowed for i in ids):
-            raise InvalidBallot(_msg_unknown_candidate(position.name))
+            raise UnknownCandidate(position=position.name)
         if len(set(ids)) != len(ids):
-            raise InvalidBallot()
+            raise MalformedBallot()
         if len(ids) > position.selection_limit:
-            raise InvalidBallot(_msg_over_limit(position.name, position.selection_limit))
+            raise OverLimit(position=position.name, limit=position.selection_limit)
         clean[str(position_id)] = sorted(ids)
     return clean
-
-
-def _msg_unknown_position():
-    from django.utils.translation import gettext as _
-
-    return _("سمت انتخاب شده در این برگه رای وجود ندارد.")
-
-
-def _msg_unknown_candidate(position_name: str):
-    from django.utils.translation import gettext as _
-
-    return _("نامزد انتخاب شده برای «%(position)s» در این برگه رای نیست.") % {"position": position_name}
-
-
-def _msg_over_limit(position_name: str, limit: int):
-    from django.utils.translation import gettext as _
-
-    from cms_site.common.digits import persian_digits
-
-    return _("برای «%(position)s» حداکثر %(limit)s نفر را می‌توانید انتخاب کنید.") % {
-        "position": position_name,
-        "limit": persian_digits(str(limit)),
-    }
 
 
 @sensitive_variables()  # error reports never show codes or choices
