@@ -20,4 +20,3 @@ def vote_confirmation_handler(message: InboundMessage) -> InboundResult | None:
     if outcome is None:
         return None
     return InboundResult(handler="vote_confirmation", outcome=outcome)
-

@@ -1,6 +1,8 @@
 """Writes of the voting journey (SPEC V1–V7). Keyword-only, one atomic change each, the
 window (V1) and the eligibility (M10) re-checked at every step, audited without choices
-or codes. The code layer is `otp_delivery` (challenges bound to `session.purpose_ref`).
+or codes. Which step a session may take next is the `BallotSession` FSM's to say
+(`_require`: its sources and conditions). The code layer is `otp_delivery` (challenges
+bound to `session.purpose_ref`).
 
 Decision (V6, going back): the one-time code is bound to the ballot *session*, not to the
 selections. A voter who goes back and changes the ballot keeps the code already sent; the
@@ -18,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+from django_fsm import can_proceed
 
 from cms_site.audit.services import audit_record
 from member_workflow.models import Membership, MembershipState
@@ -125,6 +128,13 @@ def _step(*, session_id, member) -> tuple[BallotSession, Election]:
     return session, election
 
 
+def _require(step) -> None:
+    """The FSM says whether the session can take this step now (its source states and
+    conditions); a step out of order is refused before anything is written."""
+    if not can_proceed(step):
+        raise SessionWrongStep()
+
+
 # ----------------------------------------------------------------------------- steps
 
 
@@ -159,6 +169,7 @@ def ballot_session_start(*, election_id: int, member) -> BallotSession:
 def ballot_channel_choose(*, session_id, member, channel: str) -> BallotSession:
     """V3: email, SMS or the third channel; an unusable channel is refused."""
     session, _election = _step(session_id=session_id, member=member)
+    _require(session.choose_channel)
     usable = {option["value"] for option in channel_options(member=member) if option["is_usable"]}
     if channel not in usable:
         raise ChannelUnavailable()
@@ -197,15 +208,13 @@ def _clean_selections(*, election: Election, raw: dict) -> dict:
 @transaction.atomic
 def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
     """V4 «انتخاب»: replace the selections. Nothing changes when the ballot is invalid. If a
-    code was already sent for this session it stays valid (see the module docstring)."""
+    code was already sent for this session it stays valid (`reselect`; see the module
+    docstring); before that a channel must have been chosen (`select`'s condition)."""
     session, election = _step(session_id=session_id, member=member)
-    if not session.channel:
-        raise SessionWrongStep()
+    step = session.reselect if session.has_code else session.select
+    _require(step)
     clean = _clean_selections(election=election, raw=selections)
-    had_code = session.state == BallotSessionState.CODE_SENT
-    session.select(selections=clean)
-    if had_code:
-        session.mark_code_sent()
+    step(selections=clean)
     session.save()
     audit_record(actor=member, action="ballot.select", target=session, payload={"election_id": election.pk})
     return session
@@ -218,8 +227,7 @@ def ballot_code_request(*, session_id, member) -> str:
     third channel make the 4-digit code the voter SMSes to the system number. Returns that
     code for the third channel (shown on screen, never stored in clear), else ""."""
     session, _election = _step(session_id=session_id, member=member)
-    if session.state not in (BallotSessionState.SELECTED, BallotSessionState.CODE_SENT):
-        raise SessionWrongStep()
+    _require(session.mark_code_sent)
     code = ""
     if session.channel == ConfirmChannel.INBOUND_SMS:
         code = "".join(secrets.choice("0123456789") for _ in range(INBOUND_CODE_DIGITS))
@@ -236,14 +244,11 @@ def ballot_code_request(*, session_id, member) -> str:
 def ballot_code_switch_to_email(*, session_id, member) -> BallotSession:
     """V5 «دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
     session, _election = _step(session_id=session_id, member=member)
-    if session.state != BallotSessionState.CODE_SENT:
-        raise SessionWrongStep()
+    _require(session.switch_to_email)
     if not (member.email or "").strip():
         raise ChannelUnavailable()
     otp_challenge_switch_to_email(member=member, purpose_ref=session.purpose_ref)
-    if session.channel == ConfirmChannel.INBOUND_SMS:
-        session.inbound_code_digest = ""
-    session.channel = ConfirmChannel.EMAIL
+    session.switch_to_email()
     session.save()
     audit_record(actor=member, action="ballot.code_email", target=session, payload={"channel": "email"})
     return session
@@ -286,21 +291,19 @@ def ballot_confirm(*, session_id, member, code: str) -> str:
 def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
     """Third channel (V5), called by the inbound SMS dispatcher: the 4-digit code shown on a
     waiting session's review page, sent from that voter's registered mobile, marks the
-    session as confirmed by SMS; the review page, which polls, then seals the ballot.
+    session `code_received`; the review page, which polls, then seals the ballot.
     Returns "accepted", or None when no session of this sender waits for this code (any
     other number, or a wrong code, changes nothing)."""
     sessions = BallotSession.objects.select_for_update().filter(
         member__mobile=sender_mobile,
         state=BallotSessionState.CODE_SENT,
         channel=ConfirmChannel.INBOUND_SMS,
-        is_code_received=False,
     )
     for session in sessions:
         digest = inbound_code_digest(session_id=session.pk, code=code)
         if session.inbound_code_digest and hmac.compare_digest(digest, session.inbound_code_digest):
-            session.inbound_code_digest = ""
-            session.is_code_received = True
-            session.save(update_fields=["inbound_code_digest", "is_code_received"])
+            session.receive_code()
+            session.save()
             audit_record(
                 actor=None, action="ballot.inbound_code", target=session, payload={"election_id": session.election_id}
             )
@@ -319,23 +322,21 @@ def ballot_confirm_received(*, session_id, member) -> str:
 def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     """The integrity core (V6, V7), one transaction:
     1. lock the session; 2. re-check the window (election held FOR SHARE), the membership
-    (row locked) and the code (consumed here); 3. insert the participation (unique per
-    election and member); 4. insert the sealed ballot; 5. erase the session's selections;
+    (row locked), the step (`confirm` from code_sent, `confirm_received` from code_received)
+    and the code (consumed here); 3. insert the participation (unique per election and
+    member); 4. insert the sealed ballot; 5. erase the session's selections;
     6. audit without choices or codes."""
     session = _session_locked(session_id=session_id, member=member)
     election = _election_for_vote(session.election_id)
     if session.state == BallotSessionState.CONFIRMED:
         raise AlreadyVoted()
     _check_live(session, election)
-    if session.state != BallotSessionState.CODE_SENT:
-        raise SessionWrongStep()
+    seal = session.confirm_received if via_inbound else session.confirm
+    _require(seal)
     _lock_membership(election=election, member=member)
     if Participation.objects.filter(election=election, member=member).exists():
         raise AlreadyVoted()
-    if via_inbound:
-        if session.channel != ConfirmChannel.INBOUND_SMS or not session.is_code_received:
-            raise SessionWrongStep()
-    else:
+    if not via_inbound:
         otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)
     choices = _clean_selections(election=election, raw=session.selections or {})
     try:
@@ -345,7 +346,7 @@ def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
         raise AlreadyVoted() from exc
     ballot = SealedBallot.objects.create(election=election, choices=choices)
     receipt = ballot.receipt
-    session.confirm()
+    seal()
     session.save()
     audit_record(
         actor=member,
