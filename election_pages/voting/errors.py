@@ -1,4 +1,6 @@
-"""Errors of the voting journey, each with the Persian message shown at the edge. The
+"""Errors of the voting journey, each with the Persian message shown at the edge.
+
+The views map each class to what the page does next (voting/views.py, `_refused`); the
 text is the error's own, formatted with its parameters when it is shown, so the active
 language applies."""
 
@@ -35,6 +37,12 @@ class AlreadyVoted(VotingError):
     message = _("رای شما در این انتخابات قبلاً ثبت شده است و قابل تغییر یا ثبت دوباره نیست.")
 
 
+class BallotNotStarted(VotingError):
+    """This browser has no ballot session of the election: the voting login comes first."""
+
+    message = _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید.")
+
+
 class SessionNotFound(VotingError):
     message = _("برگه رای شما پیدا نشد؛ لطفاً دوباره از «شرکت در انتخابات» وارد شوید.")
 
@@ -44,6 +52,8 @@ class SessionExpired(VotingError):
 
 
 class SessionWrongStep(VotingError):
+    """The ballot session's state machine has no such step from where the session is."""
+
     message = _("این مرحله هنوز در دسترس نیست؛ لطفاً مراحل را به ترتیب طی کنید.")
 
 

@@ -124,6 +124,14 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def is_code_received(self) -> bool:
         return self.state == BallotSessionState.CODE_RECEIVED
 
+    @property
+    def step(self) -> str:
+        """The page of the journey this session is at: "channel" (V3), "ballot" (V4) or
+        "review" (V5, V6); the voting URLs are named after them."""
+        if self.state == BallotSessionState.DRAFT:
+            return "ballot" if has_channel(self) else "channel"
+        return "review"
+
     def _touch(self) -> None:
         self.state_changed_at = timezone.now()
 

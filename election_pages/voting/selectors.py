@@ -2,11 +2,13 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from member_workflow.models import Membership, MembershipState
+from otp_delivery.services import member_email, member_mobile
 
 from ..models import ElectionPage
-from ..selectors import election_ballot_positions
+from ..selectors import election_ballot_positions, election_is_in_voting_window
 from .models import BallotSession, ConfirmChannel, Participation
 
 
@@ -31,12 +33,17 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
         return None
 
 
+def ballot_session_status(*, election, session) -> dict:
+    """What the third channel's review page polls: the session's state ("closed" outside
+    the voting window, "none" without a session) and whether the voter's SMS arrived."""
+    if session is None:
+        return {"state": "none", "is_code_received": False}
+    is_open = election_is_in_voting_window(election=election)
+    return {"state": session.state if is_open else "closed", "is_code_received": session.is_code_received and is_open}
+
+
 def channel_options(*, member) -> list[dict]:
     """V3: the three channels, each usable or disabled with the reason."""
-    from django.utils.translation import gettext as _
-
-    from otp_delivery.services import member_email, member_mobile
-
     has_email, has_mobile = bool(member_email(member)), bool(member_mobile(member))
     reasons = {
         ConfirmChannel.EMAIL: "" if has_email else _("پست الکترونیکی برای شما ثبت نشده است."),

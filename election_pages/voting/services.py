@@ -1,8 +1,8 @@
 """Writes of the voting journey (SPEC V1–V7). Keyword-only, one atomic change each, the
-window (V1) and the eligibility (M10) re-checked at every step, audited without choices
-or codes. Which step a session may take next is the `BallotSession` FSM's to say
-(`_require`: its sources and conditions). The code layer is `otp_delivery` (challenges
-bound to `session.purpose_ref`).
+window (V1) and the eligibility (M10) re-checked at every step in one order
+(`_check_session`), audited without choices or codes. Which step a session may take next
+is the `BallotSession` FSM's to say (`_require`: its sources and conditions).
+The code layer is `otp_delivery` (challenges bound to `session.purpose_ref`).
 
 Decision (V6, going back): the one-time code is bound to the ballot *session*, not to the
 selections. A voter who goes back and changes the ballot keeps the code already sent; the
@@ -24,6 +24,7 @@ from django_fsm import can_proceed
 
 from cms_site.audit.services import audit_record
 from member_workflow.models import Membership, MembershipState
+from member_workflow.services.passwords import password_equals_national_code, password_is_national_code
 from otp_delivery.exceptions import OtpAlreadyUsed
 from otp_delivery.services import otp_challenge_consume, otp_challenge_issue, otp_challenge_switch_to_email
 from otp_delivery.services import otp_challenge_verify as _otp_verify
@@ -32,10 +33,12 @@ from ..models import Election
 from ..selectors import election_ballot_positions, election_is_in_voting_window
 from .errors import (
     AlreadyVoted,
+    BallotNotStarted,
     ChannelUnavailable,
     MalformedBallot,
     NotAMember,
     OverLimit,
+    PasswordIsNationalCode,
     SessionExpired,
     SessionNotFound,
     SessionWrongStep,
@@ -94,37 +97,50 @@ def _lock_membership(*, election: Election, member) -> None:
         raise NotAMember()
 
 
-def _session_locked(*, session_id, member) -> BallotSession:
+@sensitive_variables("raw_password")
+def _check_password(*, member, raw_password: str | None) -> None:
+    """M5 at the voting door: the election is open, so a password equal to the national
+    code never passes. The login form passes the password it verified (no second hash)."""
+    if raw_password is not None:
+        uses_national_code = password_is_national_code(member=member, raw_password=raw_password)
+    else:
+        uses_national_code = password_equals_national_code(member=member)
+    if uses_national_code:
+        raise PasswordIsNationalCode()
+
+
+def _session_locked(*, session_id, member) -> BallotSession | None:
     try:
-        session = BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
+        return BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
     except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
-        session = None
-    if session is None:
-        raise SessionNotFound()
-    return session
+        return None
 
 
-def _check_live(session: BallotSession, election: Election) -> None:
-    """Window, expiry and state of a session. The views then call `ballot_session_expire`
-    (its own transaction) so the selections of a dead session are erased at once."""
+def _check_session(session: BallotSession, election: Election, member) -> None:
+    """The checks of every step, in the one order every service and `ballot_session_resume`
+    use, so a page and the form it posts give the same refusal: V1 window, M10 membership
+    (row locked), then the session itself (sealed, dead or past its deadline) and a vote by
+    another session. M5 is checked at the door (`ballot_session_start`); past it, changing
+    the password ends the Django login (its session hash), so the next page has no member.
+    The views then call `ballot_session_expire` / `ballot_abandon` (their own transactions)
+    so the selections of a dead session are erased at once."""
+    _check_window(election)
+    _lock_membership(election=election, member=member)
     if session.state == BallotSessionState.CONFIRMED:
         raise AlreadyVoted()
-    if session.state not in LIVE_STATES:
+    if not session.is_live or session.expires_at <= timezone.now():
         raise SessionExpired()
-    if not election_is_in_voting_window(election=election):
-        raise VotingNotOpen()
-    if session.expires_at <= timezone.now():
-        raise SessionExpired()
+    if Participation.objects.filter(election=election, member=member).exists():
+        raise AlreadyVoted()
 
 
 def _step(*, session_id, member) -> tuple[BallotSession, Election]:
-    """Lock the session, then re-check everything a step needs (V1, M10, not voted)."""
+    """Lock the session, then re-check everything a step needs (`_check_session`)."""
     session = _session_locked(session_id=session_id, member=member)
+    if session is None:
+        raise SessionNotFound()
     election = Election.objects.get(pk=session.election_id)
-    _check_live(session, election)
-    _lock_membership(election=election, member=member)
-    if Participation.objects.filter(election=election, member=member).exists():
-        raise AlreadyVoted()
+    _check_session(session, election, member)
     return session, election
 
 
@@ -138,16 +154,20 @@ def _require(step) -> None:
 # ----------------------------------------------------------------------------- steps
 
 
+@sensitive_variables("raw_password")
 @transaction.atomic
-def ballot_session_start(*, election_id: int, member) -> BallotSession:
-    """After the voting login (V2): check window, membership and participation, then
-    resume the member's live session for this election or open a new one. Another tab
-    logging in resumes the same session, so one member has one live ballot."""
+def ballot_session_start(*, election_id: int, member, raw_password: str | None = None) -> BallotSession:
+    """After the voting login (V2): check window, membership, the M5 rule and participation,
+    then resume the member's live session for this election or open a new one. Another tab
+    logging in resumes the same session, so one member has one live ballot. The login form
+    passes the password it just verified as `raw_password`; without it the stored hash is
+    checked against the national code."""
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise VotingNotOpen()
     _check_window(election)
     _lock_membership(election=election, member=member)
+    _check_password(member=member, raw_password=raw_password)
     if Participation.objects.filter(election=election, member=member).exists():
         raise AlreadyVoted()
     now = timezone.now()
@@ -162,6 +182,28 @@ def ballot_session_start(*, election_id: int, member) -> BallotSession:
     expires_at = min(now + timedelta(minutes=_session_minutes()), election.voting_ends_at)
     session = BallotSession.objects.create(election=election, member=member, expires_at=expires_at)
     audit_record(actor=member, action="ballot.start", target=session, payload={"election_id": election.pk})
+    return session
+
+
+@transaction.atomic
+def ballot_session_resume(*, election_id: int, member, session_id) -> BallotSession:
+    """Every page of the journey (GET and POST alike) opens this browser's ballot session
+    here: V1 window, then the session (none in this browser: `AlreadyVoted` if the member
+    voted, else `BallotNotStarted`), then `_check_session`, the same checks in the same order
+    as every step. `member` may be anonymous. Raises and writes nothing; the caller erases
+    a dead session (see `_check_session`)."""
+    election = Election.objects.filter(pk=election_id).first()
+    if election is None:
+        raise VotingNotOpen()
+    _check_window(election)
+    if not member.is_authenticated:
+        raise BallotNotStarted()
+    session = _session_locked(session_id=session_id, member=member) if session_id else None
+    if session is None or session.election_id != election.pk:
+        if Participation.objects.filter(election=election, member=member).exists():
+            raise AlreadyVoted()
+        raise BallotNotStarted()
+    _check_session(session, election, member)
     return session
 
 
@@ -218,6 +260,18 @@ def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
     session.save()
     audit_record(actor=member, action="ballot.select", target=session, payload={"election_id": election.pk})
     return session
+
+
+@sensitive_variables()  # error reports never show codes or choices
+def ballot_submit(*, session_id, member, selections: dict) -> str:
+    """The ballot page's «انتخاب»: `ballot_select`, then, the first time, `ballot_code_request`
+    (V5: the review page comes with the code on its way). Two transactions on purpose: when
+    the code cannot go out yet (an `OtpError`), the selections are kept and the review page
+    offers «ارسال کد تایید». Returns the third channel's code to show, or ""."""
+    session = ballot_select(session_id=session_id, member=member, selections=selections)
+    if session.has_code:
+        return ""
+    return ballot_code_request(session_id=session_id, member=member)
 
 
 @sensitive_variables()  # error reports never show codes or choices
@@ -327,15 +381,12 @@ def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     member); 4. insert the sealed ballot; 5. erase the session's selections;
     6. audit without choices or codes."""
     session = _session_locked(session_id=session_id, member=member)
+    if session is None:
+        raise SessionNotFound()
     election = _election_for_vote(session.election_id)
-    if session.state == BallotSessionState.CONFIRMED:
-        raise AlreadyVoted()
-    _check_live(session, election)
+    _check_session(session, election, member)
     seal = session.confirm_received if via_inbound else session.confirm
     _require(seal)
-    _lock_membership(election=election, member=member)
-    if Participation.objects.filter(election=election, member=member).exists():
-        raise AlreadyVoted()
     if not via_inbound:
         otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)
     choices = _clean_selections(election=election, raw=session.selections or {})

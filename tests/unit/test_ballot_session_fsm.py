@@ -1,16 +1,29 @@
-"""The BallotSession FSM owns every state of the ballot (V3–V6); the services ask it which
-step a session may take."""
+"""The BallotSession FSM owns every state of the ballot (V3–V6), every ballot rule is a
+service that raises a typed error (V4), and `ballot_session_resume` refuses a page exactly
+as the step it leads to would (V1, M10, M5)."""
+
+import datetime
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed
 
 from election_pages.voting import services
 from election_pages.voting.errors import (
+    AlreadyVoted,
+    BallotNotStarted,
+    NotAMember,
+    PasswordIsNationalCode,
+    SessionExpired,
     SessionWrongStep,
+    VotingNotOpen,
 )
 from election_pages.voting.models import BallotSession, BallotSessionState, ConfirmChannel, SealedBallot
-from tests.voting_helpers import mail_code, open_election_with_ballot, voter_for
+from member_workflow.models import Membership, MembershipState
+from tests.factories import MemberFactory
+from tests.otp_helpers import Clock
+from tests.voting_helpers import mail_code, open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
 
@@ -133,8 +146,8 @@ def test_v7_concurrent_transitions_of_one_session_cannot_both_be_saved(ballot):
 def _to_code(election, member, channel, picks):
     session = services.ballot_session_start(election_id=election.pk, member=member)
     services.ballot_channel_choose(session_id=session.pk, member=member, channel=channel)
-    services.ballot_select(session_id=session.pk, member=member, selections=picks)
-    return session, services.ballot_code_request(session_id=session.pk, member=member)
+    shown = services.ballot_submit(session_id=session.pk, member=member, selections=picks)
+    return session, shown
 
 
 def test_v4_choosing_candidates_before_a_channel_is_a_wrong_step():
@@ -156,7 +169,7 @@ def test_v5_inbound_sms_puts_the_session_in_code_received_and_going_back_keeps_i
     assert session.state == S.CODE_RECEIVED and session.inbound_code_digest == ""
     with pytest.raises(SessionWrongStep):  # the code arrived: nothing to send again
         services.ballot_code_request(session_id=session.pk, member=member)
-    services.ballot_select(session_id=session.pk, member=member, selections={inspector.pk: [ic[1].pk]})
+    assert services.ballot_submit(session_id=session.pk, member=member, selections={inspector.pk: [ic[1].pk]}) == ""
     session.refresh_from_db()
     assert session.state == S.CODE_RECEIVED
     services.ballot_confirm_received(session_id=session.pk, member=member)
@@ -175,3 +188,90 @@ def test_v5_switching_to_email_after_the_sms_arrived_needs_the_email_code():
         services.ballot_confirm_received(session_id=session.pk, member=member)
     services.ballot_confirm(session_id=session.pk, member=member, code=mail_code())
     assert SealedBallot.objects.count() == 1
+
+
+def test_m5_the_voting_door_refuses_a_password_equal_to_the_national_code(ballot):
+    election, member = ballot
+    member.set_password(member.national_code)
+    member.save()
+    with pytest.raises(PasswordIsNationalCode) as info:
+        services.ballot_session_start(election_id=election.pk, member=member)
+    assert "کلمه عبور شما برابر کد ملی است" in str(info.value)
+    with pytest.raises(PasswordIsNationalCode):  # the login form passes the typed password
+        services.ballot_session_start(election_id=election.pk, member=member, raw_password=member.national_code)
+    assert not BallotSession.objects.exists()
+    other = voter_for(election)
+    assert services.ballot_session_start(election_id=election.pk, member=other, raw_password="Member2026pass")
+
+
+# ------------------------------------------------------------------ resume = the steps' checks
+
+
+def _resume(election, member, session):
+    return services.ballot_session_resume(election_id=election.pk, member=member, session_id=session.pk)
+
+
+def _select(election, member, session):
+    return services.ballot_select(session_id=session.pk, member=member, selections={})
+
+
+def _raised(call, *args):
+    try:
+        call(*args)
+    except Exception as exc:  # noqa: BLE001 — the class is what is compared
+        return type(exc)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("closed", "suspended", "expired", "expected"),
+    [
+        (True, True, True, VotingNotOpen),  # V1 first
+        (False, True, True, NotAMember),  # then M10
+        (False, False, True, SessionExpired),  # then the session
+        (False, False, False, None),
+    ],
+)
+def test_v1_m10_resume_refuses_as_the_step_would_in_one_order(closed, suspended, expired, expected):
+    election, board, *_r, bc, _ic = open_election_with_ballot(
+        voting_ends_at=timezone.now() + datetime.timedelta(minutes=50)
+    )
+    member = voter_for(election)
+    with Clock() as clock:
+        session = services.ballot_session_start(election_id=election.pk, member=member)
+        services.ballot_channel_choose(session_id=session.pk, member=member, channel="email")
+        if suspended:
+            Membership.objects.filter(member=member).update(state=MembershipState.SUSPENDED)
+        if closed:
+            clock.advance(minutes=55)
+        elif expired:
+            clock.advance(minutes=31)
+        assert _raised(_resume, election, member, session) is expected
+        assert _raised(_select, election, member, session) is expected
+
+
+def test_v6_resume_after_the_vote_says_already_voted_with_or_without_the_session(ballot):
+    election, member = ballot
+    session, _shown = _to_code(election, member, "sms", {})
+    services.ballot_confirm(session_id=session.pk, member=member, code=sms_code())
+    with pytest.raises(AlreadyVoted):
+        _resume(election, member, session)
+    with pytest.raises(AlreadyVoted):  # this browser forgot the session after the seal
+        services.ballot_session_resume(election_id=election.pk, member=member, session_id=None)
+
+
+def test_v2_resume_without_a_ballot_session_sends_to_the_voting_login(ballot):
+    from django.contrib.auth.models import AnonymousUser
+
+    election, member = ballot
+    other_election, *_ = open_election_with_ballot(association=election.association)
+    elsewhere = services.ballot_session_start(election_id=other_election.pk, member=member)
+    for who, session_id in ((member, None), (AnonymousUser(), None), (member, elsewhere.pk), (member, "junk")):
+        with pytest.raises(BallotNotStarted) as info:
+            services.ballot_session_resume(election_id=election.pk, member=who, session_id=session_id)
+    assert str(info.value) == "برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."
+    stranger = MemberFactory()
+    mine = services.ballot_session_start(election_id=election.pk, member=member)
+    with pytest.raises(BallotNotStarted):  # another member's session is not found
+        services.ballot_session_resume(election_id=election.pk, member=stranger, session_id=mine.pk)
+    assert _resume(election, member, mine).pk == mine.pk
