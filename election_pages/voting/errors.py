@@ -1,7 +1,12 @@
-"""Errors of the voting journey, each with the Persian message shown at the edge."""
+"""Errors of the voting journey, each with the Persian message shown at the edge.
+
+The views map each class to what the page does next (voting/views.py, `_refused`); the
+text is the error's own, formatted with its parameters when it is shown, so the active
+language applies."""
 
 from django.utils.translation import gettext_lazy as _
 
+from cms_site.common.digits import persian_digits
 from cms_site.common.errors import PortalError
 from member_workflow.errors import LoginRefusedDuringElection
 
@@ -32,6 +37,12 @@ class AlreadyVoted(VotingError):
     message = _("رای شما در این انتخابات قبلاً ثبت شده است و قابل تغییر یا ثبت دوباره نیست.")
 
 
+class BallotNotStarted(VotingError):
+    """This browser has no ballot session of the election: the voting login comes first."""
+
+    message = _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید.")
+
+
 class SessionNotFound(VotingError):
     message = _("برگه رای شما پیدا نشد؛ لطفاً دوباره از «شرکت در انتخابات» وارد شوید.")
 
@@ -41,6 +52,8 @@ class SessionExpired(VotingError):
 
 
 class SessionWrongStep(VotingError):
+    """The ballot session's state machine has no such step from where the session is."""
+
     message = _("این مرحله هنوز در دسترس نیست؛ لطفاً مراحل را به ترتیب طی کنید.")
 
 
@@ -49,6 +62,43 @@ class ChannelUnavailable(VotingError):
 
 
 class InvalidBallot(VotingError):
-    """V4: over the limit, unknown candidate, other position or election, tampered form."""
+    """V4: the ballot form is refused; each subclass says why. Nothing changes."""
 
     message = _("برگه رای معتبر نیست.")
+
+
+class MalformedBallot(InvalidBallot):
+    """A field that is not a number, or a candidate ticked twice: a tampered form."""
+
+
+class UnknownPosition(InvalidBallot):
+    """A position that is not on this election's ballot."""
+
+    message = _("سمت انتخاب شده در این برگه رای وجود ندارد.")
+
+
+class UnknownCandidate(InvalidBallot):
+    """A candidate not standing for this position of this ballot."""
+
+    message = _("نامزد انتخاب شده برای «%(position)s» در این برگه رای نیست.")
+
+    def __init__(self, *, position: str):
+        self.position = position
+        super().__init__()
+
+    def __str__(self):
+        return str(self.message) % {"position": self.position}
+
+
+class OverLimit(InvalidBallot):
+    """More candidates than the position's limit."""
+
+    message = _("برای «%(position)s» حداکثر %(limit)s نفر را می‌توانید انتخاب کنید.")
+
+    def __init__(self, *, position: str, limit: int):
+        self.position = position
+        self.limit = limit
+        super().__init__()
+
+    def __str__(self):
+        return str(self.message) % {"position": self.position, "limit": persian_digits(self.limit)}

@@ -1,8 +1,10 @@
 """Voting models (SPEC V6, V7).
 
 - `BallotSession`: one voter's way through one ballot. draft → selected → code_sent →
-  confirmed, or expired / abandoned. It holds the voter's selections only until the vote
-  is sealed or the session expires; then they are erased.
+  confirmed (or, third channel, code_sent → code_received → confirmed), or expired /
+  abandoned. Every state of the journey is its FSM state (diagram: docs/state-machines.md).
+  It holds the voter's selections only until the vote is sealed or the session expires;
+  then they are erased.
 - `Participation`: who voted in which election. A database unique constraint makes it one
   vote per member per election, whatever the concurrency.
 - `SealedBallot`: the anonymous ballot. No link to the voter: no foreign key but the
@@ -44,16 +46,36 @@ class BallotSessionState(models.TextChoices):
     DRAFT = "draft", _("پیش‌نویس")
     SELECTED = "selected", _("انتخاب شده")
     CODE_SENT = "code_sent", _("در انتظار کد تایید")
+    # Third channel: the voter's SMS with the shown code arrived; the polling page seals.
+    CODE_RECEIVED = "code_received", _("کد پیامک ورودی دریافت شد")
     CONFIRMED = "confirmed", _("رای ثبت شد")
     EXPIRED = "expired", _("منقضی شده")
     ABANDONED = "abandoned", _("رها شده")
 
 
-LIVE_STATES = [BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT]
+LIVE_STATES = [
+    BallotSessionState.DRAFT,
+    BallotSessionState.SELECTED,
+    BallotSessionState.CODE_SENT,
+    BallotSessionState.CODE_RECEIVED,
+]
+# A code is out for the session (sent to the voter, or the voter's SMS arrived).
+CODE_STATES = [BallotSessionState.CODE_SENT, BallotSessionState.CODE_RECEIVED]
+
+
+def has_channel(session: "BallotSession") -> bool:
+    """The voter chose how the code travels (V3) before choosing candidates (V4)."""
+    return bool(session.channel)
+
+
+def is_inbound(session: "BallotSession") -> bool:
+    """The third channel: the voter SMSes the shown code to the system number."""
+    return session.channel == ConfirmChannel.INBOUND_SMS
 
 
 class BallotSession(ConcurrentTransitionMixin, models.Model):
-    """One voter's pass through one election's ballot (the only machine of the journey)."""
+    """One voter's pass through one election's ballot (the only machine of the journey).
+    Every step of the journey is a transition below; `services.py` applies them."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(
@@ -70,8 +92,6 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     selections = models.JSONField(_("انتخاب‌ها"), default=dict, blank=True)
     # Third channel: keyed hash of the 4-digit code the voter SMSes to the system number.
     inbound_code_digest = models.CharField(_("چکیده کد پیامک ورودی"), max_length=64, blank=True)
-    # Third channel: the code arrived from the registered mobile; the polling page seals.
-    is_code_received = models.BooleanField(_("کد پیامک ورودی دریافت شد"), default=False)
     created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
     expires_at = models.DateTimeField(_("زمان انقضا"))
     state_changed_at = models.DateTimeField(_("زمان آخرین تغییر وضعیت"), null=True, blank=True)
@@ -96,30 +116,62 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
+    @property
+    def has_code(self) -> bool:
+        return self.state in CODE_STATES
+
+    @property
+    def is_code_received(self) -> bool:
+        return self.state == BallotSessionState.CODE_RECEIVED
+
+    @property
+    def step(self) -> str:
+        """The page of the journey this session is at: "channel" (V3), "ballot" (V4) or
+        "review" (V5, V6); the voting URLs are named after them."""
+        if self.state == BallotSessionState.DRAFT:
+            return "ballot" if has_channel(self) else "channel"
+        return "review"
+
     def _touch(self) -> None:
         self.state_changed_at = timezone.now()
 
     @transition(
         field=state,
-        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        source=LIVE_STATES,
         target=BallotSessionState.DRAFT,
         custom={"label": _("انتخاب روش دریافت کد")},
     )
     def choose_channel(self, *, channel: str) -> None:
         self.channel = channel
         self.inbound_code_digest = ""
-        self.is_code_received = False
         self._touch()
 
     @transition(
         field=state,
-        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED],
         target=BallotSessionState.SELECTED,
+        conditions=[has_channel],
         custom={"label": _("انتخاب نامزدها")},
     )
     def select(self, *, selections: dict) -> None:
-        """Choosing (again) replaces the selections; a code already asked for stays bound to
-        this session, but the voter must go through the review again."""
+        self.selections = selections
+        self._touch()
+
+    # V6, going back after the code went out: the selections are replaced and the session
+    # stays where it was, so the code already sent (or already received) stays valid.
+    @transition(
+        field=state,
+        source=BallotSessionState.CODE_SENT,
+        target=BallotSessionState.CODE_SENT,
+        custom={"label": _("بازگشت و تغییر انتخاب‌ها")},
+    )
+    @transition(
+        field=state,
+        source=BallotSessionState.CODE_RECEIVED,
+        target=BallotSessionState.CODE_RECEIVED,
+        custom={"label": _("بازگشت و تغییر انتخاب‌ها")},
+    )
+    def reselect(self, *, selections: dict) -> None:
         self.selections = selections
         self._touch()
 
@@ -127,7 +179,6 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         """Nothing voter-linked outlives the session: choices and the inbound code go."""
         self.selections = {}
         self.inbound_code_digest = ""
-        self.is_code_received = False
         self._touch()
 
     @transition(
@@ -144,15 +195,50 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=BallotSessionState.CODE_SENT,
+        target=BallotSessionState.CODE_RECEIVED,
+        conditions=[is_inbound],
+        custom={"label": _("کد پیامک ورودی دریافت شد")},
+    )
+    def receive_code(self) -> None:
+        """The code is used once: its hash goes."""
+        self.inbound_code_digest = ""
+        self._touch()
+
+    @transition(
+        field=state,
+        source=CODE_STATES,
+        target=BallotSessionState.CODE_SENT,
+        custom={"label": _("دریافت کد تایید از طریق پست الکترونیک")},
+    )
+    def switch_to_email(self) -> None:
+        """V5: the code comes by email from now on; a third-channel code is dropped."""
+        self.channel = ConfirmChannel.EMAIL
+        self.inbound_code_digest = ""
+        self._touch()
+
+    @transition(
+        field=state,
+        source=BallotSessionState.CODE_SENT,
         target=BallotSessionState.CONFIRMED,
         custom={"label": _("ثبت رای")},
     )
     def confirm(self) -> None:
+        """«ثبت رای» with the code from email or SMS."""
         self._erase()
 
     @transition(
         field=state,
-        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        source=BallotSessionState.CODE_RECEIVED,
+        target=BallotSessionState.CONFIRMED,
+        custom={"label": _("ثبت رای")},
+    )
+    def confirm_received(self) -> None:
+        """Third channel: the polling page seals once the SMS arrived."""
+        self._erase()
+
+    @transition(
+        field=state,
+        source=LIVE_STATES,
         target=BallotSessionState.EXPIRED,
         custom={"label": _("انقضا")},
     )
@@ -161,7 +247,7 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[BallotSessionState.DRAFT, BallotSessionState.SELECTED, BallotSessionState.CODE_SENT],
+        source=LIVE_STATES,
         target=BallotSessionState.ABANDONED,
         custom={"label": _("رها کردن")},
     )

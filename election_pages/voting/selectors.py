@@ -5,7 +5,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from election_pages.lifecycle.selectors import election_ballot_positions
+from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
 from member_workflow.models import Membership, MembershipState
 from otp_delivery.services import member_email, member_mobile
 
@@ -31,6 +31,15 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
         return BallotSession.objects.select_related("election").filter(pk=session_id, member=member).first()
     except (ValueError, TypeError):
         return None
+
+
+def ballot_session_status(*, election, session) -> dict:
+    """What the third channel's review page polls: the session's state ("closed" outside
+    the voting window, "none" without a session) and whether the voter's SMS arrived."""
+    if session is None:
+        return {"state": "none", "is_code_received": False}
+    is_open = election_is_in_voting_window(election=election)
+    return {"state": session.state if is_open else "closed", "is_code_received": session.is_code_received and is_open}
 
 
 def channel_options(*, member) -> list[dict]:

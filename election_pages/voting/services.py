@@ -1,6 +1,8 @@
 """Writes of the voting journey (SPEC V1–V7). Keyword-only, one atomic change each, the
-window (V1) and the eligibility (M10) re-checked at every step, audited without choices
-or codes. The code layer is `otp_delivery` (challenges bound to `session.purpose_ref`).
+window (V1) and the eligibility (M10) re-checked at every step in one order
+(`_check_session`), audited without choices or codes. Which step a session may take next
+is the `BallotSession` FSM's to say (`_require`: its sources and conditions).
+The code layer is `otp_delivery` (challenges bound to `session.purpose_ref`).
 
 Decision (V6, going back): the one-time code is bound to the ballot *session*, not to the
 selections. A voter who goes back and changes the ballot keeps the code already sent; the
@@ -18,23 +20,30 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+from django_fsm import can_proceed
 
 from cms_site.audit.services import audit_record
 from election_pages.lifecycle.models import Election
 from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
 from member_workflow.models import Membership, MembershipState
+from member_workflow.services.passwords import password_equals_national_code, password_is_national_code
 from otp_delivery.exceptions import OtpAlreadyUsed
 from otp_delivery.services import otp_challenge_consume, otp_challenge_issue, otp_challenge_switch_to_email
 from otp_delivery.services import otp_challenge_verify as _otp_verify
 
 from .errors import (
     AlreadyVoted,
+    BallotNotStarted,
     ChannelUnavailable,
-    InvalidBallot,
+    MalformedBallot,
     NotAMember,
+    OverLimit,
+    PasswordIsNationalCode,
     SessionExpired,
     SessionNotFound,
     SessionWrongStep,
+    UnknownCandidate,
+    UnknownPosition,
     VotingNotOpen,
 )
 from .models import LIVE_STATES, BallotSession, BallotSessionState, ConfirmChannel, Participation, SealedBallot
@@ -88,53 +97,77 @@ def _lock_membership(*, election: Election, member) -> None:
         raise NotAMember()
 
 
-def _session_locked(*, session_id, member) -> BallotSession:
+@sensitive_variables("raw_password")
+def _check_password(*, member, raw_password: str | None) -> None:
+    """M5 at the voting door: the election is open, so a password equal to the national
+    code never passes. The login form passes the password it verified (no second hash)."""
+    if raw_password is not None:
+        uses_national_code = password_is_national_code(member=member, raw_password=raw_password)
+    else:
+        uses_national_code = password_equals_national_code(member=member)
+    if uses_national_code:
+        raise PasswordIsNationalCode()
+
+
+def _session_locked(*, session_id, member) -> BallotSession | None:
     try:
-        session = BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
+        return BallotSession.objects.select_for_update().filter(pk=session_id, member=member).first()
     except (ValueError, TypeError, ValidationError):  # a malformed id is "not found"
-        session = None
-    if session is None:
-        raise SessionNotFound()
-    return session
+        return None
 
 
-def _check_live(session: BallotSession, election: Election) -> None:
-    """Window, expiry and state of a session. The views then call `ballot_session_expire`
-    (its own transaction) so the selections of a dead session are erased at once."""
+def _check_session(session: BallotSession, election: Election, member) -> None:
+    """The checks of every step, in the one order every service and `ballot_session_resume`
+    use, so a page and the form it posts give the same refusal: V1 window, M10 membership
+    (row locked), then the session itself (sealed, dead or past its deadline) and a vote by
+    another session. M5 is checked at the door (`ballot_session_start`); past it, changing
+    the password ends the Django login (its session hash), so the next page has no member.
+    The views then call `ballot_session_expire` / `ballot_abandon` (their own transactions)
+    so the selections of a dead session are erased at once."""
+    _check_window(election)
+    _lock_membership(election=election, member=member)
     if session.state == BallotSessionState.CONFIRMED:
         raise AlreadyVoted()
-    if session.state not in LIVE_STATES:
+    if not session.is_live or session.expires_at <= timezone.now():
         raise SessionExpired()
-    if not election_is_in_voting_window(election=election):
-        raise VotingNotOpen()
-    if session.expires_at <= timezone.now():
-        raise SessionExpired()
+    if Participation.objects.filter(election=election, member=member).exists():
+        raise AlreadyVoted()
 
 
 def _step(*, session_id, member) -> tuple[BallotSession, Election]:
-    """Lock the session, then re-check everything a step needs (V1, M10, not voted)."""
+    """Lock the session, then re-check everything a step needs (`_check_session`)."""
     session = _session_locked(session_id=session_id, member=member)
+    if session is None:
+        raise SessionNotFound()
     election = Election.objects.get(pk=session.election_id)
-    _check_live(session, election)
-    _lock_membership(election=election, member=member)
-    if Participation.objects.filter(election=election, member=member).exists():
-        raise AlreadyVoted()
+    _check_session(session, election, member)
     return session, election
+
+
+def _require(step) -> None:
+    """The FSM says whether the session can take this step now (its source states and
+    conditions); a step out of order is refused before anything is written."""
+    if not can_proceed(step):
+        raise SessionWrongStep()
 
 
 # ----------------------------------------------------------------------------- steps
 
 
+@sensitive_variables("raw_password")
 @transaction.atomic
-def ballot_session_start(*, election_id: int, member) -> BallotSession:
-    """After the voting login (V2): check window, membership and participation, then
-    resume the member's live session for this election or open a new one. Another tab
-    logging in resumes the same session, so one member has one live ballot."""
+def ballot_session_start(*, election_id: int, member, raw_password: str | None = None) -> BallotSession:
+    """After the voting login (V2): check window, membership, the M5 rule and participation,
+    then resume the member's live session for this election or open a new one. Another tab
+    logging in resumes the same session, so one member has one live ballot. The login form
+    passes the password it just verified as `raw_password`; without it the stored hash is
+    checked against the national code."""
     election = Election.objects.filter(pk=election_id).first()
     if election is None:
         raise VotingNotOpen()
     _check_window(election)
     _lock_membership(election=election, member=member)
+    _check_password(member=member, raw_password=raw_password)
     if Participation.objects.filter(election=election, member=member).exists():
         raise AlreadyVoted()
     now = timezone.now()
@@ -153,9 +186,32 @@ def ballot_session_start(*, election_id: int, member) -> BallotSession:
 
 
 @transaction.atomic
+def ballot_session_resume(*, election_id: int, member, session_id) -> BallotSession:
+    """Every page of the journey (GET and POST alike) opens this browser's ballot session
+    here: V1 window, then the session (none in this browser: `AlreadyVoted` if the member
+    voted, else `BallotNotStarted`), then `_check_session`, the same checks in the same order
+    as every step. `member` may be anonymous. Raises and writes nothing; the caller erases
+    a dead session (see `_check_session`)."""
+    election = Election.objects.filter(pk=election_id).first()
+    if election is None:
+        raise VotingNotOpen()
+    _check_window(election)
+    if not member.is_authenticated:
+        raise BallotNotStarted()
+    session = _session_locked(session_id=session_id, member=member) if session_id else None
+    if session is None or session.election_id != election.pk:
+        if Participation.objects.filter(election=election, member=member).exists():
+            raise AlreadyVoted()
+        raise BallotNotStarted()
+    _check_session(session, election, member)
+    return session
+
+
+@transaction.atomic
 def ballot_channel_choose(*, session_id, member, channel: str) -> BallotSession:
     """V3: email, SMS or the third channel; an unusable channel is refused."""
     session, _election = _step(session_id=session_id, member=member)
+    _require(session.choose_channel)
     usable = {option["value"] for option in channel_options(member=member) if option["is_usable"]}
     if channel not in usable:
         raise ChannelUnavailable()
@@ -175,60 +231,47 @@ def _clean_selections(*, election: Election, raw: dict) -> dict:
             position_id = int(key)
             ids = [int(v) for v in values]
         except (TypeError, ValueError) as exc:
-            raise InvalidBallot() from exc
+            raise MalformedBallot() from exc
         position = positions.get(position_id)
         if position is None:
-            raise InvalidBallot(_msg_unknown_position())
+            raise UnknownPosition()
         allowed = {c.pk for c in position.ballot_candidates}
         if any(i not in allowed for i in ids):
-            raise InvalidBallot(_msg_unknown_candidate(position.name))
+            raise UnknownCandidate(position=position.name)
         if len(set(ids)) != len(ids):
-            raise InvalidBallot()
+            raise MalformedBallot()
         if len(ids) > position.selection_limit:
-            raise InvalidBallot(_msg_over_limit(position.name, position.selection_limit))
+            raise OverLimit(position=position.name, limit=position.selection_limit)
         clean[str(position_id)] = sorted(ids)
     return clean
-
-
-def _msg_unknown_position():
-    from django.utils.translation import gettext as _
-
-    return _("سمت انتخاب شده در این برگه رای وجود ندارد.")
-
-
-def _msg_unknown_candidate(position_name: str):
-    from django.utils.translation import gettext as _
-
-    return _("نامزد انتخاب شده برای «%(position)s» در این برگه رای نیست.") % {"position": position_name}
-
-
-def _msg_over_limit(position_name: str, limit: int):
-    from django.utils.translation import gettext as _
-
-    from cms_site.common.digits import persian_digits
-
-    return _("برای «%(position)s» حداکثر %(limit)s نفر را می‌توانید انتخاب کنید.") % {
-        "position": position_name,
-        "limit": persian_digits(str(limit)),
-    }
 
 
 @sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
 def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
     """V4 «انتخاب»: replace the selections. Nothing changes when the ballot is invalid. If a
-    code was already sent for this session it stays valid (see the module docstring)."""
+    code was already sent for this session it stays valid (`reselect`; see the module
+    docstring); before that a channel must have been chosen (`select`'s condition)."""
     session, election = _step(session_id=session_id, member=member)
-    if not session.channel:
-        raise SessionWrongStep()
+    step = session.reselect if session.has_code else session.select
+    _require(step)
     clean = _clean_selections(election=election, raw=selections)
-    had_code = session.state == BallotSessionState.CODE_SENT
-    session.select(selections=clean)
-    if had_code:
-        session.mark_code_sent()
+    step(selections=clean)
     session.save()
     audit_record(actor=member, action="ballot.select", target=session, payload={"election_id": election.pk})
     return session
+
+
+@sensitive_variables()  # error reports never show codes or choices
+def ballot_submit(*, session_id, member, selections: dict) -> str:
+    """The ballot page's «انتخاب»: `ballot_select`, then, the first time, `ballot_code_request`
+    (V5: the review page comes with the code on its way). Two transactions on purpose: when
+    the code cannot go out yet (an `OtpError`), the selections are kept and the review page
+    offers «ارسال کد تایید». Returns the third channel's code to show, or ""."""
+    session = ballot_select(session_id=session_id, member=member, selections=selections)
+    if session.has_code:
+        return ""
+    return ballot_code_request(session_id=session_id, member=member)
 
 
 @sensitive_variables()  # error reports never show codes or choices
@@ -238,8 +281,7 @@ def ballot_code_request(*, session_id, member) -> str:
     third channel make the 4-digit code the voter SMSes to the system number. Returns that
     code for the third channel (shown on screen, never stored in clear), else ""."""
     session, _election = _step(session_id=session_id, member=member)
-    if session.state not in (BallotSessionState.SELECTED, BallotSessionState.CODE_SENT):
-        raise SessionWrongStep()
+    _require(session.mark_code_sent)
     code = ""
     if session.channel == ConfirmChannel.INBOUND_SMS:
         code = "".join(secrets.choice("0123456789") for _ in range(INBOUND_CODE_DIGITS))
@@ -256,14 +298,11 @@ def ballot_code_request(*, session_id, member) -> str:
 def ballot_code_switch_to_email(*, session_id, member) -> BallotSession:
     """V5 «دریافت کد تایید از طریق پست الکترونیک»: a code by email at once."""
     session, _election = _step(session_id=session_id, member=member)
-    if session.state != BallotSessionState.CODE_SENT:
-        raise SessionWrongStep()
+    _require(session.switch_to_email)
     if not (member.email or "").strip():
         raise ChannelUnavailable()
     otp_challenge_switch_to_email(member=member, purpose_ref=session.purpose_ref)
-    if session.channel == ConfirmChannel.INBOUND_SMS:
-        session.inbound_code_digest = ""
-    session.channel = ConfirmChannel.EMAIL
+    session.switch_to_email()
     session.save()
     audit_record(actor=member, action="ballot.code_email", target=session, payload={"channel": "email"})
     return session
@@ -306,21 +345,19 @@ def ballot_confirm(*, session_id, member, code: str) -> str:
 def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
     """Third channel (V5), called by the inbound SMS dispatcher: the 4-digit code shown on a
     waiting session's review page, sent from that voter's registered mobile, marks the
-    session as confirmed by SMS; the review page, which polls, then seals the ballot.
+    session `code_received`; the review page, which polls, then seals the ballot.
     Returns "accepted", or None when no session of this sender waits for this code (any
     other number, or a wrong code, changes nothing)."""
     sessions = BallotSession.objects.select_for_update().filter(
         member__mobile=sender_mobile,
         state=BallotSessionState.CODE_SENT,
         channel=ConfirmChannel.INBOUND_SMS,
-        is_code_received=False,
     )
     for session in sessions:
         digest = inbound_code_digest(session_id=session.pk, code=code)
         if session.inbound_code_digest and hmac.compare_digest(digest, session.inbound_code_digest):
-            session.inbound_code_digest = ""
-            session.is_code_received = True
-            session.save(update_fields=["inbound_code_digest", "is_code_received"])
+            session.receive_code()
+            session.save()
             audit_record(
                 actor=None, action="ballot.inbound_code", target=session, payload={"election_id": session.election_id}
             )
@@ -339,23 +376,18 @@ def ballot_confirm_received(*, session_id, member) -> str:
 def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     """The integrity core (V6, V7), one transaction:
     1. lock the session; 2. re-check the window (election held FOR SHARE), the membership
-    (row locked) and the code (consumed here); 3. insert the participation (unique per
-    election and member); 4. insert the sealed ballot; 5. erase the session's selections;
+    (row locked), the step (`confirm` from code_sent, `confirm_received` from code_received)
+    and the code (consumed here); 3. insert the participation (unique per election and
+    member); 4. insert the sealed ballot; 5. erase the session's selections;
     6. audit without choices or codes."""
     session = _session_locked(session_id=session_id, member=member)
+    if session is None:
+        raise SessionNotFound()
     election = _election_for_vote(session.election_id)
-    if session.state == BallotSessionState.CONFIRMED:
-        raise AlreadyVoted()
-    _check_live(session, election)
-    if session.state != BallotSessionState.CODE_SENT:
-        raise SessionWrongStep()
-    _lock_membership(election=election, member=member)
-    if Participation.objects.filter(election=election, member=member).exists():
-        raise AlreadyVoted()
-    if via_inbound:
-        if session.channel != ConfirmChannel.INBOUND_SMS or not session.is_code_received:
-            raise SessionWrongStep()
-    else:
+    _check_session(session, election, member)
+    seal = session.confirm_received if via_inbound else session.confirm
+    _require(seal)
+    if not via_inbound:
         otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)
     choices = _clean_selections(election=election, raw=session.selections or {})
     try:
@@ -365,7 +397,7 @@ def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
         raise AlreadyVoted() from exc
     ballot = SealedBallot.objects.create(election=election, choices=choices)
     receipt = ballot.receipt
-    session.confirm()
+    seal()
     session.save()
     audit_record(
         actor=member,

@@ -1,6 +1,8 @@
 """The voting journey's pages (V1–V6). Thin: parse, call one service or selector, render.
-Every step goes through a service that re-checks the window (V1), the membership (M10) and
-the session; the views only map the services' errors to pages and Persian messages."""
+Every page opens this browser's ballot session through `services.ballot_session_resume`
+(GET and POST alike) and every step goes through a service; both re-check the window (V1),
+the membership (M10) and the session in one order. The views only map each error class to
+what the page does next, with the error's own Persian message (`_refused`)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from election_pages.lifecycle.models import PUBLIC_STATES, Election
 from election_pages.lifecycle.selectors import election_is_in_voting_window
-from member_workflow.services import passwords
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
 from otp_delivery.selectors import otp_challenge_deliveries
@@ -24,6 +25,8 @@ from otp_delivery.selectors import otp_challenge_deliveries
 from . import selectors, services
 from .errors import (
     AlreadyVoted,
+    BallotNotStarted,
+    ChannelUnavailable,
     InvalidBallot,
     NotAMember,
     PasswordIsNationalCode,
@@ -34,7 +37,7 @@ from .errors import (
     VotingNotOpen,
 )
 from .forms import ChannelForm, ConfirmForm, VotingLoginForm, ballot_post_selections
-from .models import BallotSessionState, ConfirmChannel
+from .models import is_inbound
 
 SESSION_KEY = "voting_sessions"  # {election id: ballot session id} of this browser
 RECEIPT_SALT = "voting-receipt"
@@ -90,15 +93,27 @@ def _render(request, election, template, **context):
     return response
 
 
-def _session(request, election):
-    """This browser's live ballot session for the election, or None."""
+def _session_id(request, election) -> str | None:
+    """The ballot session this browser opened for the election (at the voting login)."""
     if not request.user.is_authenticated:
         return None
-    session_id = request.session.get(SESSION_KEY, {}).get(str(election.pk))
-    return selectors.ballot_session_for(session_id=session_id, member=request.user)
+    return request.session.get(SESSION_KEY, {}).get(str(election.pk))
 
 
-def _forget(request, election, session) -> None:
+def _session(request, election):
+    """This browser's ballot session for the election as it is, or None (no checks)."""
+    return selectors.ballot_session_for(session_id=_session_id(request, election), member=request.user)
+
+
+def _resume(request, election):
+    """This browser's live ballot session, after every check a step makes (raises a
+    VotingError, which the caller hands to `_refused`)."""
+    return services.ballot_session_resume(
+        election_id=election.pk, member=request.user, session_id=_session_id(request, election)
+    )
+
+
+def _forget(request, election) -> None:
     """This browser leaves the ballot session. A third-channel code cookie left behind
     names that session only, so it shows nothing for a later one, and expires with it."""
     sessions = dict(request.session.get(SESSION_KEY, {}))
@@ -112,27 +127,28 @@ def _inbound_code_drop(response, election):
 
 
 def _step_url(election, session) -> str:
-    if session.state == BallotSessionState.DRAFT:
-        return reverse("voting:ballot" if session.channel else "voting:channel", args=[election.pk])
-    return reverse("voting:review", args=[election.pk])
+    return reverse(f"voting:{session.step}", args=[election.pk])
 
 
-def _fail(request, election, session, exc: VotingError):
-    """One defined outcome for every refusal, with its Persian message."""
+def _refused(request, election, exc: VotingError):
+    """What a page does after each refusal of the services, by error class, always with the
+    error's own Persian message. A dead session's selections are erased at once."""
+    session_id = _session_id(request, election)
     if isinstance(exc, AlreadyVoted):
-        _forget(request, election, session)
+        _forget(request, election)
         return _already_voted(election)
-    if isinstance(exc, VotingNotOpen | SessionExpired):
-        if session is not None:
-            services.ballot_session_expire(session_id=session.pk)
-        _forget(request, election, session)
-    if isinstance(exc, SessionWrongStep) and session is not None:
+    if isinstance(exc, SessionWrongStep) and (session := _session(request, election)) is not None:
         messages.warning(request, str(exc))
         return redirect(_step_url(election, session))
-    if isinstance(exc, NotAMember) and session is not None:
-        services.ballot_abandon(session_id=session.pk, member=request.user)
-    if isinstance(exc, NotAMember | SessionNotFound):
-        _forget(request, election, session)
+    if isinstance(exc, BallotNotStarted):
+        messages.info(request, str(exc))
+        return redirect("voting:start", election.pk)
+    if isinstance(exc, VotingNotOpen | SessionExpired) and session_id:
+        services.ballot_session_expire(session_id=session_id)
+    if isinstance(exc, NotAMember) and session_id:
+        services.ballot_abandon(session_id=session_id, member=request.user)
+    if isinstance(exc, VotingNotOpen | SessionExpired | NotAMember | SessionNotFound):
+        _forget(request, election)
     messages.error(request, str(exc))
     return redirect("voting:start", election.pk)
 
@@ -141,38 +157,12 @@ def _already_voted(election):
     return redirect(reverse("voting:done", args=[election.pk]) + "?again=1")
 
 
-def _need_session(request, election):
-    """The live session of a page of the journey, after the same checks the services make
-    (V1 window, M10 membership), so even a GET never shows a ballot it should not."""
-    session = _session(request, election)
-    if session is None or session.state == BallotSessionState.CONFIRMED:
-        if session is None:
-            messages.info(request, _("برای شرکت در انتخابات ابتدا با کد ملی و کلمه عبور وارد شوید."))
-        return None
-    problem = None
-    if not election_is_in_voting_window(election=election):
-        problem = VotingNotOpen()
-    elif not selectors.member_is_approved(election=election, member=request.user):
-        problem = NotAMember()
-    elif not session.is_live or session.expires_at <= timezone.now():
-        problem = SessionExpired()
-    if problem is not None:
-        if isinstance(problem, NotAMember):
-            services.ballot_abandon(session_id=session.pk, member=request.user)
-        else:
-            services.ballot_session_expire(session_id=session.pk)
-        _forget(request, election, session)
-        messages.error(request, str(problem))
-        return None
-    return session
-
-
 @never_cache
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "POST"])
 def voting_login(request, election_id: int):
     """V2 «ورود به سامانه انتخابات» (national code, password, captcha), open only in the
-    window (V1); M10 and M5 are checked before a ballot session opens."""
+    window (V1); `ballot_session_start` checks M10 and M5 before a ballot session opens."""
     election = _election(election_id)
     if not election_is_in_voting_window(election=election):
         return _render(request, election, "closed.html", now=timezone.now())
@@ -189,17 +179,17 @@ def voting_login(request, election_id: int):
         user = authenticate(request, username=code, password=form.cleaned_data["password"])
         if user is None:
             form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
-        elif passwords.password_is_national_code(member=user, raw_password=form.cleaned_data["password"]):  # M5
-            form.add_error(None, str(PasswordIsNationalCode().message))
         else:
             try:
-                session = services.ballot_session_start(election_id=election.pk, member=user)
+                session = services.ballot_session_start(
+                    election_id=election.pk, member=user, raw_password=form.cleaned_data["password"]
+                )
             except AlreadyVoted:
                 login(request, user)
                 return _already_voted(election)
             except VotingNotOpen:
                 return _render(request, election, "closed.html", now=timezone.now())
-            except NotAMember as exc:
+            except (NotAMember, PasswordIsNationalCode) as exc:
                 form.add_error(None, str(exc))
             else:
                 login(request, user)
@@ -217,19 +207,20 @@ def voting_channel(request, election_id: int):
     """V3 «انتخاب نوع دریافت کد تایید رای», with the seed's warning; unusable channels
     are shown disabled with the reason."""
     election = _election(election_id)
-    session = _need_session(request, election)
-    if session is None:
-        return redirect("voting:start", election.pk)
+    try:
+        session = _resume(request, election)
+    except VotingError as exc:
+        return _refused(request, election, exc)
     form = ChannelForm(request.POST or None, initial={"channel": session.channel or None})
     if request.method == "POST" and form.is_valid():
         try:
             services.ballot_channel_choose(
                 session_id=session.pk, member=request.user, channel=form.cleaned_data["channel"]
             )
-        except VotingError as exc:
-            if isinstance(exc, VotingNotOpen | SessionExpired | AlreadyVoted | NotAMember | SessionNotFound):
-                return _fail(request, election, session, exc)
+        except ChannelUnavailable as exc:
             form.add_error("channel", str(exc))
+        except VotingError as exc:
+            return _refused(request, election, exc)
         else:
             return redirect("voting:ballot", election.pk)
     options = selectors.channel_options(member=request.user)
@@ -242,28 +233,26 @@ def voting_channel(request, election_id: int):
 def voting_ballot(request, election_id: int):
     """V4 the ballot: checkboxes per position, its limit in the heading, «انتخاب»."""
     election = _election(election_id)
-    session = _need_session(request, election)
-    if session is None:
-        return redirect("voting:start", election.pk)
-    if not session.channel:
-        return redirect("voting:channel", election.pk)
+    try:
+        session = _resume(request, election)
+    except VotingError as exc:
+        return _refused(request, election, exc)
+    if session.step == "channel":
+        return redirect(_step_url(election, session))
     error = ""
     chosen = {k: {int(i) for i in v} for k, v in (session.selections or {}).items()}
     if request.method == "POST":
-        shown = ""
         try:
-            session = services.ballot_select(
+            shown = services.ballot_submit(
                 session_id=session.pk, member=request.user, selections=ballot_post_selections(request.POST)
             )
-            if session.state == BallotSessionState.SELECTED:
-                shown = services.ballot_code_request(session_id=session.pk, member=request.user)
         except InvalidBallot as exc:
             error = str(exc)
         except OtpError as exc:
             messages.error(request, str(exc))
             return redirect("voting:review", election.pk)
         except VotingError as exc:
-            return _fail(request, election, session, exc)
+            return _refused(request, election, exc)
         else:
             return _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
     positions = selectors.ballot_positions(election=election)
@@ -278,13 +267,11 @@ def voting_ballot(request, election_id: int):
 def voting_review(request, election_id: int):
     """V5 review and V6 «ثبت رای»: the chosen candidates, how the code travels, the code."""
     election = _election(election_id)
-    session = _need_session(request, election)
-    if session is None:
-        if request.user.is_authenticated and selectors.member_has_voted(election_id=election.pk, member=request.user):
-            # A second click (or tab) after the vote: one outcome, the done page.
-            return _already_voted(election)
-        return redirect("voting:start", election.pk)
-    if session.state == BallotSessionState.DRAFT:
+    try:
+        session = _resume(request, election)
+    except VotingError as exc:  # a second click (or tab) after the vote: AlreadyVoted
+        return _refused(request, election, exc)
+    if session.step != "review":
         return redirect(_step_url(election, session))
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -299,11 +286,9 @@ def voting_review(request, election_id: int):
         except OtpError as exc:
             form.add_error("code", str(exc))
         except VotingError as exc:
-            return _fail(request, election, session, exc)
+            return _refused(request, election, exc)
         else:
-            return _voted(request, election, session, receipt)
-    if not session.is_live:
-        return _fail(request, election, session, SessionExpired())
+            return _voted(request, election, receipt)
     context = {
         "form": form,
         "session": session,
@@ -311,16 +296,16 @@ def voting_review(request, election_id: int):
         "deliveries": otp_challenge_deliveries(member=request.user, purpose_ref=session.purpose_ref),
         "inbound_code": _inbound_code(request, election, session),
         "system_number": settings.SMS_SYSTEM_NUMBER,
-        "is_inbound": session.channel == ConfirmChannel.INBOUND_SMS,
+        "is_inbound": is_inbound(session),
         "has_email": bool((request.user.email or "").strip()),
     }
     return _render(request, election, "review.html", **context)
 
 
-def _voted(request, election, session, receipt: str):
+def _voted(request, election, receipt: str):
     """After the seal: forget the session, keep the receipt only in this browser (a signed
     cookie; the server stores nothing that links the voter to it), show the thanks."""
-    _forget(request, election, session)
+    _forget(request, election)
     response = _inbound_code_drop(redirect("voting:done", election.pk), election)
     response.set_signed_cookie(
         receipt_cookie_name(election.pk),
@@ -339,17 +324,15 @@ def _code_action(request, election_id: int, send, done_message):
     returns the third channel's code to show, or ""); its Persian refusal or `done_message`
     is shown back on the review page."""
     election = _election(election_id)
-    session = _need_session(request, election)
-    if session is None:
-        return redirect("voting:start", election.pk)
     review = redirect("voting:review", election.pk)
     try:
+        session = _resume(request, election)
         shown = send(session)
     except OtpError as exc:
         messages.error(request, str(exc))
         return review
     except VotingError as exc:
-        return _fail(request, election, session, exc)
+        return _refused(request, election, exc)
     messages.success(request, done_message)
     return _inbound_code_keep(request, review, election, session, shown)
 
@@ -383,16 +366,7 @@ def voting_code_resend(request, election_id: int):
 def voting_status(request, election_id: int):
     """Polled by the third channel's review page: has the SMS arrived?"""
     election = _election(election_id)
-    session = _session(request, election)
-    if session is None:
-        return JsonResponse({"state": "none", "is_code_received": False})
-    is_open = election_is_in_voting_window(election=election)
-    return JsonResponse(
-        {
-            "state": session.state if is_open else "closed",
-            "is_code_received": bool(session.is_code_received and is_open),
-        }
-    )
+    return JsonResponse(selectors.ballot_session_status(election=election, session=_session(request, election)))
 
 
 @never_cache
@@ -406,8 +380,8 @@ def voting_confirm_received(request, election_id: int):
     try:
         receipt = services.ballot_confirm_received(session_id=session.pk, member=request.user)
     except VotingError as exc:
-        return _fail(request, election, session, exc)
-    return _voted(request, election, session, receipt)
+        return _refused(request, election, exc)
+    return _voted(request, election, receipt)
 
 
 @never_cache
@@ -435,5 +409,5 @@ def voting_leave(request, election_id: int):
     if session is not None:
         services.ballot_abandon(session_id=session.pk, member=request.user)
     messages.info(request, _("از برگه رای خارج شدید؛ انتخاب‌های شما پاک شد."))
-    _forget(request, election, session)
+    _forget(request, election)
     return _inbound_code_drop(redirect("voting:start", election.pk), election)

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cms_site.audit.models import AuditEntry
 from election_pages.voting import services
@@ -13,8 +13,12 @@ from election_pages.voting.errors import (
     AlreadyVoted,
     ChannelUnavailable,
     InvalidBallot,
+    MalformedBallot,
     NotAMember,
+    OverLimit,
     SessionExpired,
+    UnknownCandidate,
+    UnknownPosition,
     VotingNotOpen,
 )
 from election_pages.voting.models import BallotSessionState, Participation, SealedBallot
@@ -160,6 +164,29 @@ def test_v4_invalid_ballot_is_refused_and_changes_nothing(bad):
     assert str(info.value)
     session.refresh_from_db()
     assert session.selections == {str(board.pk): [], str(inspector.pk): [ic[0].pk]}
+
+
+def test_v4_each_invalid_ballot_has_its_own_error_and_persian_message():
+    election, board, inspector, bc, ic = open_election_with_ballot()
+    _other, other_board, *_o, obc, _oic = open_election_with_ballot()
+    member = voter_for(election)
+    session = services.ballot_session_start(election_id=election.pk, member=member)
+    services.ballot_channel_choose(session_id=session.pk, member=member, channel="email")
+    cases = [
+        ({board.pk: [c.pk for c in bc]}, OverLimit, "برای «هیات مدیره» حداکثر ۳ نفر را می‌توانید انتخاب کنید."),
+        ({inspector.pk: [bc[0].pk]}, UnknownCandidate, "نامزد انتخاب شده برای «بازرس» در این برگه رای نیست."),
+        ({other_board.pk: [obc[0].pk]}, UnknownPosition, "سمت انتخاب شده در این برگه رای وجود ندارد."),
+        ({board.pk: ["x"]}, MalformedBallot, "برگه رای معتبر نیست."),
+        ({board.pk: [bc[0].pk, bc[0].pk]}, MalformedBallot, "برگه رای معتبر نیست."),
+    ]
+    for selections, error, message in cases:
+        with pytest.raises(InvalidBallot) as info:
+            services.ballot_select(session_id=session.pk, member=member, selections=selections)
+        assert type(info.value) is error and str(info.value) == message
+    with pytest.raises(UnknownCandidate) as info:
+        services.ballot_select(session_id=session.pk, member=member, selections={inspector.pk: [bc[0].pk]})
+    with translation.override("en"):  # the message is translated when shown, not when raised
+        assert str(info.value) == "The candidate chosen for “بازرس” is not on this ballot."
 
 
 def test_v4_fewer_than_the_limit_is_allowed():
