@@ -22,3 +22,20 @@ def fsm_target(instance, name: str, field: str = "state"):
     """Where transition `name` leads (None when the machine has no such transition)."""
     targets = {transition.target for transition in fsm_transitions_named(instance, name, field)}
     return targets.pop() if len(targets) == 1 else None
+
+
+def fsm_guard(message):
+    """Give a transition condition the reason shown when it fails (admins read it, in
+    Persian): `@fsm_guard(_("..."))` above the condition. The message lives with the guard,
+    so no service keeps a table of guards."""
+
+    def decorate(condition):
+        condition.message = message
+        return condition
+
+    return decorate
+
+
+def fsm_guard_message(condition) -> str:
+    """What a failing condition says (its name when it has no message)."""
+    return str(getattr(condition, "message", condition.__name__))

@@ -22,6 +22,7 @@ from wagtail.models import (
     WorkflowMixin,
 )
 
+from cms_site.common.fsm import fsm_guard
 from member_workflow.selectors import association_approved_member_count
 
 
@@ -50,22 +51,26 @@ PAST_STATES = [ElectionState.CLOSED, ElectionState.TALLIED, ElectionState.PUBLIS
 REMINDER_MAX_HOURS = 168
 
 
-# --- Guards: pure functions of the election (and the clock). The services map each
-# failing guard to its Persian message (election_pages.guards).
+# --- Guards: pure functions of the election (and the clock), each with the Persian
+# message an admin sees when it fails (`fsm_guard`).
+@fsm_guard(_("پیش از اعلام، صفحه این انتخابات باید منتشر شده باشد."))
 def has_published_page(election: "Election") -> bool:
     return election.pages.filter(live=True).exists()
 
 
+@fsm_guard(_("زمان پایان رای‌گیری باید بعد از زمان شروع باشد."))
 def has_valid_window(election: "Election") -> bool:
     return bool(
         election.voting_starts_at and election.voting_ends_at and election.voting_ends_at > election.voting_starts_at
     )
 
 
+@fsm_guard(_("انجمن برگزار کننده مشخص نشده است."))
 def has_association(election: "Election") -> bool:
     return election.association_id is not None
 
 
+@fsm_guard(_("هر سمت باید دست‌کم به تعداد کرسی‌هایش نامزد تأیید شده (منتشر شده) داشته باشد."))
 def positions_are_filled(election: "Election") -> bool:
     """Every position has at least as many approved (published) candidates as seats."""
     positions = list(
@@ -76,29 +81,32 @@ def positions_are_filled(election: "Election") -> bool:
     return bool(positions) and all(count >= seats for seats, count in positions)
 
 
+@fsm_guard(_("انجمن برگزار کننده هیچ عضو تأیید شده‌ای ندارد."))
 def has_approved_members(election: "Election") -> bool:
-
     return association_approved_member_count(association=election.association) > 0
 
 
+@fsm_guard(_("زمان شروع رای‌گیری هنوز نرسیده است."))
 def start_reached(election: "Election") -> bool:
     return timezone.now() >= election.voting_starts_at
 
 
+@fsm_guard(_("زمان پایان رای‌گیری هنوز نرسیده است؛ فقط مدیر کل با ذکر دلیل می‌تواند زودتر پایان دهد."))
 def end_reached(election: "Election") -> bool:
     return timezone.now() >= election.voting_ends_at
 
 
+@fsm_guard(_("نتیجه شمارش هنوز ذخیره نشده است؛ شمارش با دکمه «شمارش آرا» انجام می‌شود."))
 def has_stored_result(election: "Election") -> bool:
     """The tally service stores the counted result before it moves the election on."""
     # Through the reverse relation: the lifecycle never imports the results concern.
     return Election.objects.filter(pk=election.pk, result__isnull=False).exists()
 
 
+@fsm_guard(_("دوره نگهداری داده‌های رای‌گیری پس از پایان رای‌گیری هنوز تمام نشده است؛ بایگانی پس از آن ممکن است."))
 def retention_passed(election: "Election") -> bool:
     """Archiving erases voter-linked session data, so it waits until the documented
     retention period after the end of voting has passed (settings.ELECTION_RETENTION_DAYS)."""
-
     return timezone.now() >= election.voting_ends_at + datetime.timedelta(days=settings.ELECTION_RETENTION_DAYS)
 
 

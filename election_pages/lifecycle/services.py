@@ -16,30 +16,15 @@ from django_fsm import ConcurrentTransition
 from wagtail.models import WorkflowState
 
 from cms_site.audit.services import audit_record
-from cms_site.common.fsm import fsm_target, fsm_transition_from_here, fsm_transitions_named
+from cms_site.common.fsm import fsm_guard_message, fsm_target, fsm_transition_from_here, fsm_transitions_named
 from member_workflow.selectors import association_approved_member_count
 
-from . import models as m
 from .cache import election_cache_invalidate
 from .hooks import minute_jobs, transition_effect
 from .models import Candidate, Election, ElectionState
 from .selectors import elections_due_to_close, elections_due_to_open
 
 logger = logging.getLogger(__name__)
-
-GUARD_MESSAGES = {
-    m.has_association: _("انجمن برگزار کننده مشخص نشده است."),
-    m.has_valid_window: _("زمان پایان رای‌گیری باید بعد از زمان شروع باشد."),
-    m.has_published_page: _("پیش از اعلام، صفحه این انتخابات باید منتشر شده باشد."),
-    m.start_reached: _("زمان شروع رای‌گیری هنوز نرسیده است."),
-    m.positions_are_filled: _("هر سمت باید دست‌کم به تعداد کرسی‌هایش نامزد تأیید شده (منتشر شده) داشته باشد."),
-    m.has_approved_members: _("انجمن برگزار کننده هیچ عضو تأیید شده‌ای ندارد."),
-    m.has_stored_result: _("نتیجه شمارش هنوز ذخیره نشده است؛ شمارش با دکمه «شمارش آرا» انجام می‌شود."),
-    m.retention_passed: _(
-        "دوره نگهداری داده‌های رای‌گیری پس از پایان رای‌گیری هنوز تمام نشده است؛ بایگانی پس از آن ممکن است."
-    ),
-    m.end_reached: _("زمان پایان رای‌گیری هنوز نرسیده است؛ فقط مدیر کل با ذکر دلیل می‌تواند زودتر پایان دهد."),
-}
 
 
 class ElectionTransitionError(Exception):
@@ -62,7 +47,7 @@ def election_guard_failures(*, election: Election, transition: str, requested: b
         return [str(_("این تغییر از وضعیت «%(state)s» ممکن نیست.") % {"state": election.get_state_display()})]
     satisfied_later = found.custom.get("queue_satisfies", ()) if requested else ()
     return [
-        str(GUARD_MESSAGES.get(condition, condition.__name__))
+        fsm_guard_message(condition)
         for condition in found.conditions
         if condition not in satisfied_later and not condition(election)
     ]
