@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -36,7 +37,6 @@ from tests.waiting import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 BROKERS = ["filesystem"] + (["redis"] if os.environ.get("CELERY_BROKER_URL", "").startswith("redis://") else [])
-QUEUE = "celery"  # Celery's default queue: every task of these tests goes through it
 # The worker's INFO lines about a task: "Task <name>[<id>] received", then one of
 # "succeeded in ...", "retry: ...", "raised unexpected: ...", "rejected ...", "ignored".
 TASK_LINE = re.compile(r"Task [\w.]+\[([0-9a-f-]{36})\] (\w+)")
@@ -53,6 +53,9 @@ class Stack:
 
     def __init__(self, broker: str, tmp_path: Path, *, lease: int = 60, fallback: int = 120):
         self.broker, self.lease = broker, lease
+        # A queue of its own: a task left in the broker by another test or another run
+        # sharing the Redis database never reaches this stack's worker, nor the reverse.
+        self.queue = f"worker-test-{uuid.uuid4().hex[:12]}"
         self.fake = FakeKavenegar(hang_seconds=20).start()
         self.smtp = SmtpServer().__enter__()
         if broker == "filesystem":
@@ -76,10 +79,12 @@ class Stack:
             "EMAIL_PORT": str(self.smtp.port),
             "DELIVERY_SEND_LEASE_SECONDS": str(lease),
             "OTP_SMS_FALLBACK_SECONDS": str(fallback),
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
         }
         self.env.pop("CELERY_RESULT_BACKEND", None)
         self.client = Celery("client", broker=broker_env["CELERY_BROKER_URL"])
         self.client.conf.broker_transport_options = options
+        self.client.conf.task_default_queue = self.queue
         self.workers: list[subprocess.Popen] = []
         self.log_dir = tmp_path
         self.sent: list[str] = []  # ids of the tasks sent from the test process
@@ -102,10 +107,10 @@ class Stack:
     def waiting(self) -> list[tuple[str, list]]:
         """(task name, args) of every message in the broker's queue that no worker took."""
         if self.broker == "filesystem":
-            raw = [path.read_bytes() for path in sorted((self.log_dir / "queue").glob(f"*.{QUEUE}.msg"))]
+            raw = [path.read_bytes() for path in sorted((self.log_dir / "queue").glob(f"*.{self.queue}.msg"))]
         else:
             with self.client.connection_for_read() as conn:
-                raw = conn.default_channel.client.lrange(QUEUE, 0, -1)
+                raw = conn.default_channel.client.lrange(self.queue, 0, -1)
         messages = [json.loads(item) for item in raw]
         return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
@@ -140,6 +145,17 @@ class Stack:
 
         wait_until(settled, timeout=timeout, message="the worker to run everything queued")
 
+    def _redis_queue_drop(self) -> None:
+        """Delete this stack's queue, its bindings and the messages a killed worker left
+        unacknowledged (kombu would restore them into the queue after an hour)."""
+        with self.client.connection_for_write() as conn:
+            redis = conn.default_channel.client
+            redis.delete(self.queue, f"_kombu.binding.{self.queue}", f"_kombu.binding_permanent.{self.queue}")
+            for tag, raw in redis.hgetall("unacked").items():
+                if json.loads(raw)[2] == self.queue:  # [message, exchange, routing key]
+                    redis.hdel("unacked", tag)
+                    redis.zrem("unacked_index", tag)
+
     def stop(self):
         for worker in self.workers:
             if worker.poll() is None:
@@ -148,6 +164,8 @@ class Stack:
                     worker.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+        if self.broker == "redis":
+            self._redis_queue_drop()
         self.smtp.__exit__(None, None, None)
         self.fake.stop()
         for log in sorted(self.log_dir.glob("worker-*.log")):
