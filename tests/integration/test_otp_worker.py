@@ -82,7 +82,9 @@ class Stack:
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
         }
         self.env.pop("CELERY_RESULT_BACKEND", None)
-        self.client = Celery("client", broker=broker_env["CELERY_BROKER_URL"])
+        # Not the current app: the task proxies of later tests must keep resolving to the
+        # project's app (its eager mode, its broker), not to this stack's queue.
+        self.client = Celery("client", broker=broker_env["CELERY_BROKER_URL"], set_as_current=False)
         self.client.conf.broker_transport_options = options
         self.client.conf.task_default_queue = self.queue
         self.workers: list[subprocess.Popen] = []
