@@ -13,3 +13,5 @@ EMAIL_TIMEOUT = 5
 DELIVERY_SEND_LEASE_SECONDS = env.int("DELIVERY_SEND_LEASE_SECONDS", default=60)
 DELIVERY_RETRY_BACKOFF_SECONDS = env.int("DELIVERY_RETRY_BACKOFF_SECONDS", default=1)
 OTP_SMS_FALLBACK_SECONDS = env.int("OTP_SMS_FALLBACK_SECONDS", default=120)
+# Each test's stack gives its worker a queue of its own (the tasks it queues go there too).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")

@@ -1,15 +1,24 @@
-"""Playwright driving Debian's Chromium (/usr/bin/chromium); never `playwright install`."""
+"""Playwright driving Debian's Chromium (/usr/bin/chromium); never `playwright install`.
+
+Assert on the page with Playwright's auto-waiting `expect(locator).to_have_text(...)`,
+`.to_be_visible()`, `.to_have_count(...)`: they retry until the page agrees or the
+timeout below passes. A snapshot (`assert locator.is_visible()`, `inner_text() == ...`)
+reads the page once, possibly before the navigation a click started has finished."""
 
 import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.services import require_chromium
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # (fixtures, lookups) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Playwright's default of 5 s is short for a live server and Chromium on a loaded machine.
+expect.set_options(timeout=20_000)
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM_ARGS = [

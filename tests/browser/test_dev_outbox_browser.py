@@ -1,6 +1,7 @@
 """The DEBUG-only outbox page on a 360-px phone: RTL, the code readable, no sideways scroll."""
 
 import pytest
+from playwright.sync_api import expect
 
 from otp_delivery.services import otp_challenge_issue
 from tests.otp_helpers import enqueue_nothing, run_deliveries, voter
@@ -21,10 +22,10 @@ def test_dev_outbox_on_a_phone(phone, live_server, settings, tmp_path, screensho
     run_deliveries()
 
     phone.goto(live_server.url + "/dev/outbox/")
-    assert phone.locator("html").get_attribute("dir") == "rtl"
-    assert phone.locator("h1").inner_text() == "صندوق پیام‌های آزمایشی"
-    assert "کد تایید رای شما" in phone.locator("[data-role=sms]").first.inner_text()
-    assert member.email in phone.locator("[data-role=email]").first.inner_text()
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    expect(phone.locator("h1")).to_have_text("صندوق پیام‌های آزمایشی", use_inner_text=True)
+    expect(phone.locator("[data-role=sms]").first).to_contain_text("کد تایید رای شما", use_inner_text=True)
+    expect(phone.locator("[data-role=email]").first).to_contain_text(member.email, use_inner_text=True)
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
     screenshot(phone, "dev-outbox-phone")

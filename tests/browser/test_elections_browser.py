@@ -1,7 +1,10 @@
 """P3, P5, V1 in Chromium: from the home page's «شرکت در انتخابات» to the open demo election,
 its candidates, a résumé PDF and the participation view; and the same pages on a phone."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,29 +27,36 @@ def test_p3_p5_v1_home_to_open_election_candidates_resume_and_participation(
     page.locator("[data-role=participate]").click()
     clicks += 1
     page.wait_for_url("**/upcoming-elections/")
-    assert page.locator("h1").inner_text() == "انتخابات پیش رو"
+    expect(page.locator("h1")).to_have_text("انتخابات پیش رو", use_inner_text=True)
     rows = page.locator("[data-role=upcoming-elections] tbody tr")
-    assert rows.count() == 2  # the announced and the open one; never the draft or the past one
+    expect(rows).to_have_count(2)  # the announced and the open one; never the draft or the past one
     row = page.locator(f'tr[data-election="{open_election.pk}"]')
-    assert "در حال رای‌گیری" in row.inner_text()
+    expect(row).to_contain_text("در حال رای‌گیری", use_inner_text=True)
     screenshot(page, "elections-upcoming")
 
     row.get_by_role("link", name="ورود به صفحه انتخابات").click()
     clicks += 1
     page.wait_for_url("**/upcoming-elections/medical-informatics-board/")
     assert clicks <= 3, "the open demo election is at most three clicks from home"
-    assert "انجمن علمی انفورماتیک پزشکی ایران" in page.locator(".election-association").inner_text()
-    starts = page.locator("[data-role=voting-starts]").inner_text()
-    assert any(ch in starts for ch in "۰۱۲۳۴۵۶۷۸۹") and "/" in starts
+    expect(page.locator(".election-association")).to_contain_text(
+        "انجمن علمی انفورماتیک پزشکی ایران", use_inner_text=True
+    )
+    # A Jalali date in Persian digits: at least one of ۰-۹ and a "/".
+    expect(page.locator("[data-role=voting-starts]")).to_have_text(
+        re.compile(r"^(?=.*[۰۱۲۳۴۵۶۷۸۹])(?=.*/)", re.DOTALL), use_inner_text=True
+    )
     screenshot(page, "election-intro")
 
     page.locator("[data-role=candidates-link]").click()
     page.wait_for_url("**/medical-informatics-board/candidates/")
-    names = page.locator(".position").first.locator(".candidate-card__name").all_inner_texts()
-    assert [name.split()[-1] for name in names] == ["بابایی", "پاکزاد", "جعفری", "چگینی", "ژیان", "گودرزی"]
-    assert page.locator(".position").nth(1).locator("h3").inner_text() == "بازرس"
+    last_names = ["بابایی", "پاکزاد", "جعفری", "چگینی", "ژیان", "گودرزی"]
+    expect(page.locator(".position").first.locator(".candidate-card__name")).to_have_text(
+        [re.compile(rf"(^|\s){last}$") for last in last_names], use_inner_text=True
+    )
+    expect(page.locator(".position").nth(1).locator("h3")).to_have_text("بازرس", use_inner_text=True)
     photo = page.locator(".candidate-card__photo").first
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(photo).to_have_js_property("complete", True)
+    expect(photo).not_to_have_js_property("naturalWidth", 0)  # complete and empty: a broken image
     screenshot(page, "election-candidates")
 
     resume = page.locator("[data-role=resume]").first
@@ -64,8 +74,8 @@ def test_p3_p5_v1_home_to_open_election_candidates_resume_and_participation(
     page.locator("[data-role=participate-link]").click()
     page.wait_for_url("**/medical-informatics-board/participate/")
     status = page.locator("[data-role=participate-status]")
-    assert status.get_attribute("data-status") == "open"
-    assert "هم‌اکنون باز است" in status.inner_text()
+    expect(status).to_have_attribute("data-status", "open")
+    expect(status).to_contain_text("هم‌اکنون باز است", use_inner_text=True)
     screenshot(page, "election-participate")
 
 
@@ -88,5 +98,5 @@ def test_p3_p5_election_pages_fit_a_360px_phone(phone, live_server, demo_electio
     phone.locator("[data-role=participate-link]").tap()
     phone.wait_for_url("**/participate/")
     no_sideways_scroll()
-    assert phone.locator("[data-role=participate-status]").get_attribute("data-status") == "open"
+    expect(phone.locator("[data-role=participate-status]")).to_have_attribute("data-status", "open")
     screenshot(phone, "election-participate-phone")

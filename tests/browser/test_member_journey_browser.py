@@ -4,6 +4,7 @@ reset by option 2 and be forced through the password change."""
 
 import pytest
 from captcha.models import CaptchaStore
+from playwright.sync_api import expect
 
 from member_workflow.models import Association, Membership, MembershipState
 from member_workflow.services.admins import association_admin_grant
@@ -55,7 +56,7 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
     _solve_captcha(page)
     page.click("main button[type=submit]")
     page.wait_for_url("**/accounts/me/")
-    assert "در انتظار تایید" in page.locator(".member-table").inner_text()
+    expect(page.locator(".member-table")).to_contain_text("در انتظار تایید", use_inner_text=True)
     screenshot(page, "personal-page-pending")
     page.click("text=خروج")
     page.wait_for_url("**/accounts/login/")
@@ -70,7 +71,8 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
     row = page.locator("tr", has_text=NATIONAL_CODE)
     screenshot(page, "admin-members")
     row.locator("[data-action=approve]").click()
-    page.wait_for_load_state()
+    # The list comes back from the POST with the new state in the row.
+    expect(row).to_contain_text("تایید شده", use_inner_text=True)
     membership = Membership.objects.get(member__username=NATIONAL_CODE)
     assert membership.state == MembershipState.APPROVED
     page.context.clear_cookies()
@@ -88,7 +90,7 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
 
     _login(page, base, NATIONAL_CODE, new_password)
     page.wait_for_url("**/accounts/me/")
-    assert "تایید شده" in page.locator(".member-table").inner_text()
+    expect(page.locator(".member-table")).to_contain_text("تایید شده", use_inner_text=True)
     page.click("text=خروج")
     page.wait_for_url("**/accounts/login/")
 
@@ -99,7 +101,7 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
     _solve_captcha(page)
     page.click("main button[type=submit]")
     code = page.locator("[data-testid=reset-code]").inner_text()
-    assert page.locator("[data-testid=system-number]").inner_text() == "300012345"
+    expect(page.locator("[data-testid=system-number]")).to_have_text("300012345", use_inner_text=True)
     screenshot(page, "option2-code")
     response = page.request.post(
         base + "/sms/inbound/",
@@ -119,4 +121,4 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
     page.fill("#id_new_password2", "Karaj1404Ok")
     page.click("main button[type=submit]")
     page.wait_for_url("**/accounts/me/")
-    assert "کلمه عبور شما تغییر کرد." in page.content()
+    expect(page.locator("body")).to_contain_text("کلمه عبور شما تغییر کرد.")

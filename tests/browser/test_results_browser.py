@@ -1,6 +1,7 @@
 """R1/R2 in Chromium: a voter reads the published results on a phone and checks a receipt."""
 
 import pytest
+from playwright.sync_api import expect
 
 from election_pages.lifecycle.services import election_transition
 from election_pages.results.services import election_tally
@@ -24,8 +25,8 @@ def test_r1_r2_results_and_receipt_on_a_phone(phone, live_server, portal, screen
     election_transition(election_id=election.pk, transition="publish_results", actor=staff)
 
     phone.goto(f"{live_server.url}/results/{election.pk}/")
-    assert phone.locator("html").get_attribute("dir") == "rtl"
-    assert phone.locator("[data-role=turnout]").is_visible()
+    expect(phone.locator("html")).to_have_attribute("dir", "rtl")
+    expect(phone.locator("[data-role=turnout]")).to_be_visible()
     overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     screenshot(phone, "results-phone")
@@ -36,5 +37,5 @@ def test_r1_r2_results_and_receipt_on_a_phone(phone, live_server, portal, screen
     phone.fill("input[name=receipt]", receipt)
     phone.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
     phone.get_by_role("button", name="بررسی").click()
-    assert phone.locator("[data-role=receipt-counted]").is_visible()
+    expect(phone.locator("[data-role=receipt-counted]")).to_be_visible()
     screenshot(phone, "receipt-phone")

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from election_pages.lifecycle.models import Election, ElectionState
 from tests.factories import StaffFactory
@@ -48,10 +49,10 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
     assert Election.objects.get(pk=election.pk).state == ElectionState.CLOSED
     _transition(admin, "tally")  # «شمارش آرا»: the Celery task runs eagerly in tests
     run = admin.locator("[data-role=tally-run]")
-    assert run.get_attribute("data-state") == "done"
-    assert "شمارش پایان یافت" in run.inner_text()
-    assert "شمارش شده" in admin.locator("[data-role=election-state]").inner_text()
-    assert admin.locator("[data-role=minutes-pdf]").is_visible()
+    expect(run).to_have_attribute("data-state", "done")
+    expect(run).to_contain_text("شمارش پایان یافت", use_inner_text=True)
+    expect(admin.locator("[data-role=election-state]")).to_contain_text("شمارش شده", use_inner_text=True)
+    expect(admin.locator("[data-role=minutes-pdf]")).to_be_visible()
     screenshot(admin, "admin-tally-done")
     _transition(admin, "publish_results")  # «اعلام نتایج»
     assert Election.objects.get(pk=election.pk).state == ElectionState.PUBLISHED
@@ -63,12 +64,13 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
     voter.fill("input[name=receipt]", receipt)
     voter.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
     voter.get_by_role("button", name="بررسی").click()
-    assert voter.locator("[data-role=receipt-counted]").is_visible()
+    expect(voter.locator("[data-role=receipt-counted]")).to_be_visible()
     screenshot(voter, "voter-receipt-counted")
 
     voter.get_by_role("link", name="بازگشت به نتایج").click()
     minutes, table = voter.locator("[data-role=minutes-pdf]"), voter.locator("[data-role=results-csv]")
-    assert minutes.is_visible() and table.is_visible()
+    expect(minutes).to_be_visible()
+    expect(table).to_be_visible()
     pdf = voter.request.get(base + minutes.get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     csv_text = voter.request.get(base + table.get_attribute("href")).body().decode("utf-8")

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from election_pages.voting.models import Participation, SealedBallot
 from otp_delivery.gateways import sms
@@ -46,30 +47,31 @@ def _journey(page, live_server, screenshot, channel, name):
     page.goto(live_server.url + election_page.url + "participate/")
     page.locator("[data-role=ballot-start]").click()
     page.wait_for_selector("[data-step=login]")
-    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
     _login(page, member)
 
     page.wait_for_selector("[data-step=channel]")
-    assert "پیامک های تبلیغاتی" in page.locator("[data-role=sms-warning]").inner_text()
+    expect(page.locator("[data-role=sms-warning]")).to_contain_text("پیامک های تبلیغاتی", use_inner_text=True)
     page.locator(f"input[data-role=channel-{channel}]").check()
     screenshot(page, f"voting-{name}-channel")
     page.locator("[data-step=channel] form.voting-channels button[type=submit]").click()
 
     page.wait_for_selector("[data-step=ballot]")
-    legends = page.locator(".ballot-position legend").all_inner_texts()
-    assert legends == ["انتخاب هیات مدیره (حداکثر ۳ نفر)", "انتخاب بازرس (۱ نفر)"]
+    expect(page.locator(".ballot-position legend")).to_have_text(
+        ["انتخاب هیات مدیره (حداکثر ۳ نفر)", "انتخاب بازرس (۱ نفر)"], use_inner_text=True
+    )
     for candidate in bc:  # over the limit: a clear error, nothing kept
         _pick(page, candidate)
     page.locator("[data-role=ballot-submit]").click()
     page.wait_for_selector("[data-role=ballot-error]")
-    assert "حداکثر ۳ نفر" in page.locator("[data-role=ballot-error]").inner_text()
+    expect(page.locator("[data-role=ballot-error]")).to_contain_text("حداکثر ۳ نفر", use_inner_text=True)
     _pick(page, bc[0])
     _pick(page, ic[0])
     screenshot(page, f"voting-{name}-ballot")
     page.locator("[data-role=ballot-submit]").click()
 
     page.wait_for_selector("[data-step=review]")
-    assert bc[0].full_name in page.locator("[data-role=summary]").inner_text()
+    expect(page.locator("[data-role=summary]")).to_contain_text(bc[0].full_name, use_inner_text=True)
 
     # Back to the ballot, change the choice, review again (V6).
     page.locator("[data-role=back-to-ballot]").click()
@@ -78,8 +80,9 @@ def _journey(page, live_server, screenshot, channel, name):
     _pick(page, ic[1])
     page.locator("[data-role=ballot-submit]").click()
     page.wait_for_selector("[data-step=review]")
-    summary = page.locator("[data-role=summary]").inner_text()
-    assert ic[1].full_name in summary and ic[0].full_name not in summary
+    summary = page.locator("[data-role=summary]")
+    expect(summary).to_contain_text(ic[1].full_name, use_inner_text=True)
+    expect(summary).not_to_contain_text(ic[0].full_name, use_inner_text=True)
     screenshot(page, f"voting-{name}-review")
 
     if channel == "inbound_sms":
@@ -97,7 +100,7 @@ def _journey(page, live_server, screenshot, channel, name):
         page.locator("[data-role=confirm]").dblclick()  # a double click: one vote
         page.wait_for_selector("[data-step=done]")
 
-    assert page.locator("[data-role=thanks]").inner_text() == THANKS
+    expect(page.locator("[data-role=thanks]")).to_have_text(THANKS, use_inner_text=True)
     receipt = page.locator("[data-role=receipt]").inner_text()
     ballot = SealedBallot.objects.get(election=election)
     assert ballot.receipt == receipt

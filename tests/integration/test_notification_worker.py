@@ -5,7 +5,6 @@ the announcement planned by the worker goes out in chunks, by email and SMS, onc
 member — and a second trigger plus a redelivered chunk send nothing more."""
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
@@ -13,7 +12,8 @@ from django.utils import timezone
 from election_pages.lifecycle.models import ElectionState
 from election_pages.notices.models import NotificationRun, NotificationRunState
 from tests.factories import AssociationFactory, ElectionFactory, MemberFactory, MembershipFactory, approved_member
-from tests.integration.test_otp_worker import BROKERS, Stack, wait_for
+from tests.integration.test_otp_worker import BROKERS, Stack
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -46,11 +46,14 @@ def test_announcement_goes_out_in_chunks_once_per_member_with_a_real_worker(stac
 
     stack.start_worker()
     stack.send_task(START_TASK, [election.pk, "announcement"])
-    wait_for(lambda: len(stack.smtp.messages) == 5 and len(stack.fake.sends()) == 5, timeout=90, what="10 messages")
+    wait_until(
+        lambda: len(stack.smtp.messages) == 5 and len(stack.fake.sends()) == 5, timeout=90, message="10 messages"
+    )
     run = NotificationRun.objects.get(election=election)
     assert run.chunks == 3 and run.planned == 5
-    wait_for(
-        lambda: NotificationRun.objects.get(pk=run.pk).state == NotificationRunState.DONE, what="the run to finish"
+    wait_until(
+        lambda: NotificationRun.objects.get(pk=run.pk).state == NotificationRunState.DONE,
+        message="the run to finish",
     )
     assert sorted(m["To"] for m in stack.smtp.messages) == sorted(m.email for m in members)
     assert sorted(s["receptor"] for s in stack.fake.sends()) == sorted(m.mobile for m in members)
@@ -58,6 +61,6 @@ def test_announcement_goes_out_in_chunks_once_per_member_with_a_real_worker(stac
     # A second trigger and a redelivered chunk: nothing more goes out.
     stack.send_task(START_TASK, [election.pk, "announcement"])
     stack.send_task(CHUNK_TASK, [run.pk, [m.pk for m in members]])
-    time.sleep(6)
+    stack.wait_idle()  # both tasks, and everything they queued, have run
     assert len(stack.smtp.messages) == 5 and len(stack.fake.sends()) == 5
     assert NotificationRun.objects.filter(election=election).count() == 1

@@ -2,7 +2,6 @@
 one vote, whatever arrives at the same moment."""
 
 import threading
-import time
 
 import pytest
 from django.db import connection, transaction
@@ -14,6 +13,7 @@ from election_pages.voting.models import BallotSession, BallotSessionState, Part
 from otp_delivery.exceptions import OtpError
 from tests.concurrency import in_threads
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -68,9 +68,20 @@ def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
     assert BallotSessionState.CONFIRMED in states
 
 
+def _someone_waits_for_my_lock() -> bool:
+    """True once another session of the server waits for a lock this connection holds
+    (pg_locks is read live; pg_stat_activity would be a snapshot frozen for the transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)))"
+        )
+        return cursor.fetchone()[0]
+
+
 def test_v1_confirmation_arriving_just_after_close_is_refused():
     """The close holds the election row FOR UPDATE; the confirmation waits for it (its FOR
-    SHARE lock) and then sees the election closed."""
+    SHARE lock) and then sees the election closed. The close commits only once the
+    server reports the confirmation blocked on its lock."""
     election, board, _inspector, bc, _ic = open_election_with_ballot()
     member = voter_for(election)
     session, _ = _ready_session(election, member, board, bc)
@@ -83,8 +94,10 @@ def test_v1_confirmation_arriving_just_after_close_is_refused():
             with transaction.atomic():
                 Election.objects.select_for_update().get(pk=election.pk)
                 locked.set()
-                time.sleep(1.0)
+                wait_until(_someone_waits_for_my_lock, message="the confirmation to wait for the close's lock")
                 Election.objects.filter(pk=election.pk).update(state="closed")
+        except AssertionError as exc:
+            outcome["close failed"] = str(exc)
         finally:
             connection.close()
 
