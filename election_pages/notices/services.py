@@ -87,7 +87,6 @@ def _chunk_enqueue(run_id: int, member_ids: list[int]) -> None:
 # ------------------------------------------------------------------ planning
 
 
-@transaction.atomic
 def notice_recipients_erase(*, election: Election, actor=None) -> dict:
     """The archive transition's effect (registered in ElectionPagesConfig.ready()), inside
     its transaction: erase who was sent which notice of `election` (a reminder's recipients
@@ -102,6 +101,7 @@ def notice_recipients_erase(*, election: Election, actor=None) -> dict:
     return {"erased": erased}
 
 
+@transaction.atomic
 def notification_run_start(*, election_id: int, kind: str, now=None) -> NotificationRun | None:
     """Plan the notice `kind` of the election and queue its chunks. Idempotent: a second
     call (retry, double trigger, two workers at once) finds the run and does nothing.
