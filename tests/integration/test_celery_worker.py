@@ -4,6 +4,7 @@ that `make run` uses, and Redis when the suite runs against the production-like 
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -43,15 +44,23 @@ def test_worker_round_trip(broker, monkeypatch):
     for name, value in worker_env.items():
         monkeypatch.setenv(name, value)
     env = {**os.environ, **worker_env, "DJANGO_SETTINGS_MODULE": "cms_site.settings.test"}
+    # A queue of its own: another worker on the same Redis database (another run, `make run`)
+    # must not take the ping, and this worker must not take theirs.
+    queue = f"round-trip-{uuid.uuid4().hex[:12]}"
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "cms_site", "worker", "--pool", "solo", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", queue],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        client = Celery("client", broker=worker_env["CELERY_BROKER_URL"], backend=worker_env["CELERY_RESULT_BACKEND"])
+        client = Celery(
+            "client",
+            broker=worker_env["CELERY_BROKER_URL"],
+            backend=worker_env["CELERY_RESULT_BACKEND"],
+            set_as_current=False,
+        )
         client.conf.broker_transport_options = transport_options
-        result = client.send_task("common.ping")
+        result = client.send_task("common.ping", queue=queue)
         assert result.get(timeout=60) == "pong"
     finally:
         worker.terminate()
