@@ -15,3 +15,11 @@ class PortalError(Exception):
 
     def __str__(self):
         return str(self.message)
+
+
+class ServiceUnavailable(PortalError):
+    """A dependency a security rule needs (the rate-limit store) cannot be reached: the
+    request is refused, not let through (fail closed), and shown as a 503 page by
+    `cms_site.common.middleware.ServiceUnavailableMiddleware`."""
+
+    message = _("سامانه موقتا در دسترس نیست؛ چند دقیقه بعد دوباره تلاش کنید.")

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .health import health_report
+from .middleware import bad_input_response
 
 
 @never_cache
@@ -28,3 +29,10 @@ def set_language(request):
     source_language = translation.get_language_from_path(next_url) or settings.LANGUAGE_CODE
     with translation.override(source_language):
         return i18n_views.set_language(request)
+
+
+def bad_request(request, exception=None):
+    """handler400. Django's own re-runs the CSRF check (`requires_csrf_token`), which reads
+    the body again; when the body was the problem (a non-UTF-8 charset, too many fields)
+    that second read raised inside the error page and the 400 became a 500."""
+    return bad_input_response(request)

@@ -1,4 +1,4 @@
-"""Rate limits and django-axes see the real client behind the documented proxy
+"""Rate limits and the login guard see the real client behind the documented proxy
 (docs/operations.md «Proxy»; the journey benchmark found every voter sharing the proxy's
 address before this)."""
 
@@ -40,8 +40,14 @@ def test_behind_two_proxies_the_second_entry_from_the_end_is_the_client():
     assert client_ip(_request(forwarded="6.6.6.6, 198.51.100.9, 10.1.1.1")) == "198.51.100.9"
 
 
-def test_django_axes_uses_the_same_address(settings):
-    from axes.helpers import get_client_ip_address
+@pytest.mark.django_db
+def test_the_login_guard_uses_the_same_address(settings):
+    from member_workflow.login_pages import login_guarded
+    from member_workflow.models import LoginThrottle
 
     settings.TRUSTED_PROXY_COUNT = 1
-    assert get_client_ip_address(_request(forwarded="203.0.113.7")) == "203.0.113.7"
+    request = _request(forwarded="6.6.6.6, 203.0.113.7")
+    request.session = {}
+    assert login_guarded(request, national_code="0012345679", password="wrong") is None
+    assert LoginThrottle.objects.get(address="203.0.113.7", national_code="0012345679").failures == 1
+    assert not LoginThrottle.objects.filter(address__in=["6.6.6.6", "10.0.0.1"]).exists()
