@@ -52,3 +52,35 @@ class LoginRefusedDuringElection(MemberWorkflowError):
         "کلمه عبور شما برابر کد ملی است و در زمان برگزاری انتخابات امکان ورود با آن وجود ندارد. "
         "از «کلمه عبور خود را فراموش کرده ام» و گزینه دریافت کلمه عبور از طریق پیامک و پست الکترونیک استفاده کنید."
     )
+
+
+class LoginThrottled(MemberWorkflowError):
+    """The login guard refused to check this password try (services.logins). `retry_at`
+    (aware datetime or None) says when trying again makes sense."""
+
+    def __init__(self, retry_at=None):
+        super().__init__()
+        self.retry_at = retry_at
+
+
+class LoginDelayed(LoginThrottled):
+    """Too many failed tries from this place or this address: the next try waits until
+    `retry_at` (the pages say when, in Persian)."""
+
+    message = _("تلاش‌های ناموفق زیادی برای ورود انجام شده است؛ کمی بعد دوباره تلاش کنید.")
+
+
+class LoginSecondFactorRequired(LoginThrottled):
+    """The account is being tried from many addresses: before the password is checked, the
+    browser must enter the code sent to the member's registered mobile and email.
+    `retry_at` is set when a new try (and so a new code) must wait; a code already sent can
+    be entered at once."""
+
+    message = _(
+        "برای حفظ امنیت این حساب، پیش از بررسی کلمه عبور باید کد تایید ارسال شده به تلفن همراه "
+        "و پست الکترونیک ثبت شده را وارد کنید."
+    )
+
+
+class LoginSecondFactorWrong(MemberWorkflowError):
+    message = _("کد تایید درست نیست یا اعتبار آن تمام شده است؛ آخرین کد ارسال شده را وارد کنید.")

@@ -4,14 +4,33 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 
-from cms_site.common.captcha import CaptchaFormMixin
+from cms_site.common.captcha import CaptchaFormMixin, captcha_field
+from cms_site.common.digits import normalize_digits
 
 from .contact import normalize_email, normalize_mobile
+from .errors import LoginThrottled
+from .login_pages import login_guarded
 from .models import Association
 from .national_code import normalize_national_code, validate_national_code
 
 NAME_MAX_LENGTH = 100
+
+
+class BoundedIdsMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id longer than any database id as invalid before it reaches a query:
+    SQLite raises OverflowError on `pk__in` with a number past 64 bits (a 500)."""
+
+    max_id_length = 18
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if len(str(pk)) > self.max_id_length:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 class NationalCodeField(forms.CharField):
@@ -117,7 +136,7 @@ class RegistrationForm(CaptchaFormMixin):
     password2 = PasswordField(
         label=_("تکرار کلمه عبور"), widget=forms.PasswordInput(attrs={"dir": "ltr", "autocomplete": "new-password"})
     )
-    associations = forms.ModelMultipleChoiceField(
+    associations = BoundedIdsMultipleChoiceField(
         label=_("انجمن(های) مورد نظر برای عضویت"),
         queryset=Association.objects.all(),
         widget=forms.CheckboxSelectMultiple,
@@ -148,6 +167,45 @@ class RegistrationForm(CaptchaFormMixin):
 class LoginForm(CaptchaFormMixin):
     username = NationalCodeField()
     password = PasswordField(label=_("کلمه عبور"))
+
+
+class LoginSecondFactorForm(forms.Form):
+    """The code sent to the member's mobile and email when the account is under attack."""
+
+    code = forms.CharField(
+        label=_("کد تایید"),
+        max_length=20,
+        error_messages={"required": _("کد تایید را وارد کنید."), "max_length": _("کد تایید درست نیست.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"}),
+    )
+
+    def clean_code(self):
+        return normalize_digits(self.cleaned_data["code"]).strip()
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """Wagtail's /admin/login/ form with the captcha and the login guard of every other
+    password form. `refusal` holds the guard's refusal, which the view turns into its page."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["captcha"] = captcha_field()
+        self.refusal = None
+
+    def clean(self):
+        if self.errors:
+            return self.cleaned_data  # no password check without a solved captcha
+        try:
+            self.user_cache = login_guarded(
+                self.request, national_code=self.cleaned_data["username"], password=self.cleaned_data["password"]
+            )
+        except LoginThrottled as exc:
+            self.refusal = exc
+            raise ValidationError(str(exc), code="login_throttled") from exc
+        if self.user_cache is None:
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 FORGOT_OPTION_RANDOM = "random"

@@ -7,30 +7,48 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseForbidden, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponseForbidden, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from wagtail.admin.views.account import LoginView as WagtailLoginView
 
+from cms_site.common.redirects import safe_next_url
+
 from . import forms, selectors
 from .contact import mask_email
-from .errors import DuplicateMobile, MemberWorkflowError
+from .errors import (
+    DuplicateMobile,
+    LoginDelayed,
+    LoginSecondFactorWrong,
+    LoginThrottled,
+    MemberNotFound,
+    MemberWorkflowError,
+)
+from .login_pages import (
+    login_guarded,
+    login_next,
+    login_refused,
+    second_factor_mark_verified,
+    second_factor_pending,
+)
 from .middleware import SESSION_KEY as MUST_CHANGE_SESSION_KEY
-from .services import passwords, profile, registration
+from .services import logins, memberships, passwords, profile, registration
 from .services.inbound_sms import inbound_sms_dispatch
-from .throttling import RateLimited, rate_limit_hit
+from .throttling import RateLimited, client_ip, rate_limit_hit
 from .voting_window import member_in_voting_window
 
 logger = logging.getLogger(__name__)
 
 REGISTER_PREFILL_KEY = "register_national_code"
+# Set once the member has been shown their pending invitations in this login session.
+INVITATIONS_SHOWN_KEY = "invitations_shown"
 
 
 def _rate_limited(request, exc: RateLimited):
@@ -99,21 +117,23 @@ def register(request):
 
 
 def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("accounts:me")
+    target = request.POST.get("next") or request.GET.get("next")
+    return safe_next_url(request, target, default=reverse("accounts:me"))
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request):
-    """Login with national code, password and captcha. django-axes counts failures per IP
-    and per national code; M5 rules apply after the password is verified."""
+    """Login with national code, password and captcha, through the login guard (failures
+    per place and per address; an account under attack needs the code sent to the member
+    first); M5 rules apply after the password is verified."""
     form = forms.LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["username"], password=form.cleaned_data["password"])
+        try:
+            user = login_guarded(
+                request, national_code=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except LoginThrottled as exc:
+            return login_refused(request, exc, next_url=request.get_full_path())
         if user is None:
             form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
         else:
@@ -131,9 +151,46 @@ def login_view(request):
     return render(request, "member_workflow/login.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+@require_http_methods(["GET", "POST"])
+def login_verify(request):
+    """The code sent to the member's registered mobile and email when a try on an account
+    under attack was held. Once it is right, this browser may try the password (back on the
+    login form it came from)."""
+    national_code, retry_at = second_factor_pending(request)
+    back = login_next(request, reverse("accounts:login"))
+    if not national_code:
+        return redirect(back)
+    form = forms.LoginSecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            logins.login_second_factor_verify(
+                address=client_ip(request), national_code=national_code, token=form.cleaned_data["code"]
+            )
+        except LoginDelayed as exc:
+            return login_refused(request, exc, next_url=back)
+        except LoginSecondFactorWrong as exc:
+            form.add_error("code", str(exc.message))
+        else:
+            second_factor_mark_verified(request)
+            messages.success(request, _("کد تایید درست بود؛ اکنون با کد ملی و کلمه عبور خود وارد شوید."))
+            return redirect(back)
+    if retry_at is not None and retry_at <= timezone.now():
+        retry_at = None
+    return render(request, "member_workflow/login_verify.html", {"form": form, "next": back, "retry_at": retry_at})
+
+
 class AdminLoginView(WagtailLoginView):
-    """Wagtail's /admin/login/ with the same M5 rule as the portal login: refused while an
-    election of the member's associations is open, else the password change comes first."""
+    """Wagtail's /admin/login/ with the captcha and the login guard of the portal login
+    (`forms.AdminLoginForm`), and the same M5 rule: refused while an election of the
+    member's associations is open, else the password change comes first."""
+
+    def get_form_class(self):
+        return forms.AdminLoginForm
+
+    def form_invalid(self, form):
+        if form.refusal is not None:
+            return login_refused(self.request, form.refusal, next_url=self.request.get_full_path())
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         try:
@@ -174,9 +231,14 @@ def password_forgot(request):
             return render(request, "member_workflow/password_forgot_sent.html")
         try:
             reset_code = passwords.password_sms_reset_request(national_code=code)
+        except MemberNotFound:
+            # Same page, same words, a code that matches nothing: like option 1, option 2
+            # does not tell an unknown national code from a registered one (issue 13).
+            reset_code = passwords.password_sms_reset_decoy()
         except MemberWorkflowError as exc:
             form.add_error(None, str(exc.message))
-        else:
+            reset_code = ""
+        if reset_code:
             return render(
                 request,
                 "member_workflow/password_forgot_code.html",
@@ -184,6 +246,7 @@ def password_forgot(request):
                     "reset_code": reset_code,
                     "system_number": settings.SMS_SYSTEM_NUMBER,
                     "minutes": settings.PASSWORD_RESET_CODE_MINUTES,
+                    "max_wrong": settings.INBOUND_CODE_MAX_WRONG,
                 },
             )
     return render(request, "member_workflow/password_forgot.html", {"form": form})
@@ -194,6 +257,10 @@ def password_forgot(request):
 def personal_page(request):
     """M7: memberships, email and mobile, password change; edits blocked during voting."""
     member = request.user
+    invitations = list(selectors.member_invitations(member=member))
+    if request.method == "GET" and invitations and not request.session.get(INVITATIONS_SHOWN_KEY):
+        # Issue 13: after login, a member with pending invitations answers them first.
+        return redirect("accounts:invitations")
     is_blocked = member_in_voting_window(member=member)
     contact_form = forms.ContactForm(
         request.POST if request.method == "POST" else None,
@@ -226,10 +293,55 @@ def personal_page(request):
         {
             "member": member,
             "memberships": selectors.member_memberships(member=member),
+            "invitations": invitations,
             "contact_form": contact_form,
             "is_blocked": is_blocked,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def invitations(request):
+    """Issue 13: the memberships an association's admin offered this member, each with
+    «پذیرفتن دعوت» and «رد دعوت». Shown after login until answered; the association sees
+    none of the member's data until they accept."""
+    request.session[INVITATIONS_SHOWN_KEY] = True
+    return render(
+        request,
+        "member_workflow/invitations.html",
+        {
+            "invitations": selectors.member_invitations(member=request.user),
+            "answers": selectors.membership_member_actions(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def invitation_answer(request, membership_id: int, action: str):
+    """Accept or decline one invitation of the logged-in member (the FSM's `member`
+    transitions; anyone else's invitation is a 404)."""
+    if action not in dict(selectors.membership_member_actions()):
+        raise Http404
+    if not selectors.member_invitations(member=request.user).filter(pk=membership_id).exists():
+        raise Http404
+    try:
+        membership = memberships.membership_transition(
+            membership_id=membership_id, transition=action, actor=request.user
+        )
+    except MemberWorkflowError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if action == "accept":
+            messages.success(
+                request, _("عضویت شما در %(association)s برقرار شد.") % {"association": membership.association.name}
+            )
+        else:
+            messages.info(request, _("دعوت %(association)s رد شد.") % {"association": membership.association.name})
+    if selectors.member_invitations(member=request.user).exists():
+        return redirect("accounts:invitations")
+    return redirect("accounts:me")
 
 
 @login_required
@@ -289,7 +401,8 @@ def membership_status(request):
 @csrf_exempt
 def sms_inbound(request):
     """The SMS gateway posts what members send to the system number: fields `from`, `to`,
-    `message` (form-encoded or JSON), authenticated by the `X-Inbound-Token` header."""
+    `message` (form-encoded or JSON), authenticated by the `X-Inbound-Token` header.
+    Answers `{"ok": true}` to every well-formed message, matched or not."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     expected = settings.SMS_INBOUND_TOKEN
@@ -308,5 +421,7 @@ def sms_inbound(request):
     text = str(data.get("message", ""))
     if not sender or not text:
         return JsonResponse({"ok": False, "error": "from and message are required"}, status=400)
-    result = inbound_sms_dispatch(sender=sender, text=text)
-    return JsonResponse({"ok": True, "handled": bool(result.handler), "outcome": result.outcome})
+    # One answer whatever the message matched (the outcome is only logged): the gateway, or
+    # whoever holds its token, learns nothing about codes, members or ballots (issue 13).
+    inbound_sms_dispatch(sender=sender, text=text)
+    return JsonResponse({"ok": True})

@@ -92,6 +92,8 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     selections = models.JSONField(_("انتخاب‌ها"), default=dict, blank=True)
     # Third channel: keyed hash of the 4-digit code the voter SMSes to the system number.
     inbound_code_digest = models.CharField(_("چکیده کد پیامک ورودی"), max_length=64, blank=True)
+    # Third channel: wrong codes SMSed for the current code; at INBOUND_CODE_MAX_WRONG it is void.
+    inbound_code_failures = models.PositiveSmallIntegerField(_("کدهای نادرست پیامک ورودی"), default=0)
     created_at = models.DateTimeField(_("زمان ایجاد"), default=timezone.now)
     expires_at = models.DateTimeField(_("زمان انقضا"))
     state_changed_at = models.DateTimeField(_("زمان آخرین تغییر وضعیت"), null=True, blank=True)
@@ -131,6 +133,15 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         if self.state == BallotSessionState.DRAFT:
             return "ballot" if has_channel(self) else "channel"
         return "review"
+
+    @property
+    def is_inbound_code_void(self) -> bool:
+        """Third channel: too many wrong codes arrived; the voter must ask for a new one."""
+        return (
+            self.channel == ConfirmChannel.INBOUND_SMS
+            and self.state == BallotSessionState.CODE_SENT
+            and self.inbound_code_failures >= settings.INBOUND_CODE_MAX_WRONG
+        )
 
     def _touch(self) -> None:
         self.state_changed_at = timezone.now()

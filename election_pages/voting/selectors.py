@@ -35,11 +35,16 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
 
 def ballot_session_status(*, election, session) -> dict:
     """What the third channel's review page polls: the session's state ("closed" outside
-    the voting window, "none" without a session) and whether the voter's SMS arrived."""
+    the voting window, "none" without a session), whether the voter's SMS arrived, and
+    whether too many wrong codes voided the code (issue 13)."""
     if session is None:
-        return {"state": "none", "is_code_received": False}
+        return {"state": "none", "is_code_received": False, "is_code_void": False}
     is_open = election_is_in_voting_window(election=election)
-    return {"state": session.state if is_open else "closed", "is_code_received": session.is_code_received and is_open}
+    return {
+        "state": session.state if is_open else "closed",
+        "is_code_received": session.is_code_received and is_open,
+        "is_code_void": session.is_inbound_code_void and is_open,
+    }
 
 
 def channel_options(*, member) -> list[dict]:

@@ -286,6 +286,7 @@ def ballot_code_request(*, session_id, member) -> str:
     if session.channel == ConfirmChannel.INBOUND_SMS:
         code = "".join(secrets.choice("0123456789") for _ in range(INBOUND_CODE_DIGITS))
         session.mark_code_sent(inbound_code_digest=inbound_code_digest(session_id=session.pk, code=code))
+        session.inbound_code_failures = 0  # a new code gets its own INBOUND_CODE_MAX_WRONG tries
     else:
         otp_challenge_issue(member=member, purpose_ref=session.purpose_ref, channel=session.channel)
         session.mark_code_sent()
@@ -347,22 +348,46 @@ def ballot_inbound_code_accept(*, sender_mobile: str, code: str) -> str | None:
     waiting session's review page, sent from that voter's registered mobile, marks the
     session `code_received`; the review page, which polls, then seals the ballot.
     Returns "accepted", or None when no session of this sender waits for this code (any
-    other number, or a wrong code, changes nothing)."""
-    sessions = BallotSession.objects.select_for_update().filter(
-        member__mobile=sender_mobile,
-        state=BallotSessionState.CODE_SENT,
-        channel=ConfirmChannel.INBOUND_SMS,
+    other number, or a wrong code, changes nothing but the count of wrong codes).
+
+    Issue 13: a session's code takes at most INBOUND_CODE_MAX_WRONG wrong codes, then it is
+    void and the voter asks for a new one on the review page. Every message does the same
+    work: the code is hashed and compared against every waiting session (or a stand-in)."""
+    sessions = list(
+        BallotSession.objects.select_for_update().filter(
+            member__mobile=sender_mobile,
+            state=BallotSessionState.CODE_SENT,
+            channel=ConfirmChannel.INBOUND_SMS,
+        )
     )
-    for session in sessions:
-        digest = inbound_code_digest(session_id=session.pk, code=code)
-        if session.inbound_code_digest and hmac.compare_digest(digest, session.inbound_code_digest):
-            session.receive_code()
-            session.save()
-            audit_record(
-                actor=None, action="ballot.inbound_code", target=session, payload={"election_id": session.election_id}
-            )
-            return "accepted"
-    return None
+    matched = None
+    for session in sessions or [None]:
+        expected = session.inbound_code_digest if session is not None else ""
+        digest = inbound_code_digest(session_id=session.pk if session is not None else "-", code=code)
+        if hmac.compare_digest(expected or "0" * 64, digest) and expected and matched is None:
+            matched = session
+    if matched is None:
+        for session in sessions:
+            if session.inbound_code_digest:
+                _inbound_code_wrong(session)
+        return None
+    matched.receive_code()  # the code is used once: the transition drops its hash
+    matched.save()
+    audit_record(actor=None, action="ballot.inbound_code", target=matched, payload={"election_id": matched.election_id})
+    return "accepted"
+
+
+def _inbound_code_wrong(session: BallotSession) -> None:
+    """A wrong code for a waiting session; the last allowed one voids its code."""
+    session.inbound_code_failures += 1
+    fields = ["inbound_code_failures"]
+    if session.inbound_code_failures >= settings.INBOUND_CODE_MAX_WRONG:
+        session.inbound_code_digest = ""
+        fields.append("inbound_code_digest")
+        audit_record(
+            actor=None, action="ballot.inbound_code_void", target=session, payload={"election_id": session.election_id}
+        )
+    session.save(update_fields=fields)
 
 
 def ballot_confirm_received(*, session_id, member) -> str:

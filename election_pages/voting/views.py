@@ -6,7 +6,7 @@ what the page does next, with the error's own Persian message (`_refused`)."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from election_pages.lifecycle.models import PUBLIC_STATES, Election
 from election_pages.lifecycle.selectors import election_is_in_voting_window
+from member_workflow.errors import LoginThrottled
+from member_workflow.login_pages import login_guarded, login_refused
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
 from otp_delivery.selectors import otp_challenge_deliveries
@@ -171,12 +173,12 @@ def voting_login(request, election_id: int):
         return redirect(_step_url(election, session))
     form = VotingLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["username"]
-        try:
-            rate_limit_hit(scope="voting_login", request=request, national_code=code)
-        except RateLimited as exc:
-            return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
-        user = authenticate(request, username=code, password=form.cleaned_data["password"])
+        try:  # the login guard of every password form (member_workflow.services.logins)
+            user = login_guarded(
+                request, national_code=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
+        except LoginThrottled as exc:
+            return login_refused(request, exc, next_url=request.get_full_path())
         if user is None:
             form.add_error(None, _("کد ملی یا کلمه عبور درست نیست."))
         else:
@@ -298,6 +300,7 @@ def voting_review(request, election_id: int):
         "system_number": settings.SMS_SYSTEM_NUMBER,
         "is_inbound": is_inbound(session),
         "has_email": bool((request.user.email or "").strip()),
+        "max_wrong": settings.INBOUND_CODE_MAX_WRONG,
     }
     return _render(request, election, "review.html", **context)
 
@@ -333,6 +336,8 @@ def _code_action(request, election_id: int, send, done_message):
         return review
     except VotingError as exc:
         return _refused(request, election, exc)
+    if shown:  # the third channel's new code is on the page: nothing was sent
+        done_message = _("کد تازه‌ای ساخته شد؛ آن را از تلفن همراه ثبت شده خود به شماره سامانه پیامک کنید.")
     messages.success(request, done_message)
     return _inbound_code_keep(request, review, election, session, shown)
 

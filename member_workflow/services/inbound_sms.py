@@ -6,6 +6,10 @@ registered with `inbound_sms_handler_register(name=..., handler=...)`; the votin
 its vote-confirmation handler the same way. A handler returns an `InboundResult` when the
 message was its own, or None to let the next handler try.
 
+Codes are bounded: a pending option-2 reset (and a ballot session's third-channel code)
+takes at most `INBOUND_CODE_MAX_WRONG` wrong codes, then that code is void; and each
+sender's mobile gets `RATELIMITS["sms_inbound"]` messages.
+
 Message formats (digits may be Persian or Arabic-Indic):
 - option-2 reset: the code shown on screen, e.g. `483920`;
 - email change (M9): national code and the new email separated by a space, e.g.
@@ -23,6 +27,7 @@ from cms_site.common.digits import normalize_digits
 
 from ..contact import normalize_email, normalize_mobile
 from ..national_code import is_valid_national_code
+from ..throttling import RateLimited, rate_limit_key_hit
 from .passwords import password_sms_reset_confirm
 from .profile import member_email_change_by_sms
 
@@ -88,22 +93,29 @@ inbound_sms_handler_register(name="password_reset", handler=_password_reset_hand
 inbound_sms_handler_register(name="email_change", handler=_email_change_handler)
 
 
+def _dispatch(*, sender: str, text: str) -> InboundResult:
+    try:
+        rate_limit_key_hit(scope="sms_inbound", kind="sender", value=sender)
+    except RateLimited:
+        return InboundResult(handler="", outcome="rate_limited")
+    message = InboundMessage(sender=sender, text=normalize_digits(str(text or ""))[:MAX_MESSAGE_LENGTH].strip())
+    for handler in _HANDLERS.values():
+        result = handler(message)
+        if result is not None:
+            return result
+    return InboundResult(handler="", outcome="no_match")
+
+
 def inbound_sms_dispatch(*, sender: str, text: str) -> InboundResult:
-    """Route one inbound message. Unknown senders and unmatched messages change nothing.
-    The outcome is logged without the message text (it may hold a code)."""
+    """Route one inbound message. Unknown senders and unmatched messages change nothing;
+    each sender gets `RATELIMITS["sms_inbound"]` messages (beyond it nothing is tried).
+    The outcome is logged without the message text (it may hold a code); the webhook
+    answers the same whatever it is (issue 13)."""
     try:
         mobile = normalize_mobile(sender)
     except ValidationError:
         result = InboundResult(handler="", outcome="invalid_sender")
     else:
-        clean = normalize_digits(str(text or ""))[:MAX_MESSAGE_LENGTH].strip()
-        message = InboundMessage(sender=mobile, text=clean)
-        result = None
-        for handler in _HANDLERS.values():
-            result = handler(message)
-            if result is not None:
-                break
-        if result is None:
-            result = InboundResult(handler="", outcome="no_match")
+        result = _dispatch(sender=mobile, text=text)
     logger.info("inbound sms", extra={"handler": result.handler, "outcome": result.outcome})
     return result

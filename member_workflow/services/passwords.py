@@ -11,6 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -29,11 +30,13 @@ from ..errors import (
     LoginRefusedDuringElection,
     MemberNotFound,
     NoMobileRegistered,
+    PermissionDenied,
     ResetNotForAdmins,
 )
 from ..models import Member, MemberCredential, PasswordState
 from ..national_code import normalize_national_code
 from ..password_policy import random_password
+from ..selectors import member_contact_visible_to
 from ..voting_window import member_in_voting_window
 
 logger = logging.getLogger(__name__)
@@ -85,10 +88,13 @@ def _member_by_code(national_code: str) -> Member | None:
 def password_random_request(*, national_code: str, actor: Member | None = None) -> bool:
     """M4 option 1: schedule a new random password for the member with this code. Returns
     whether a member was found; the view shows the same words either way, so this form
-    reveals neither mobiles nor emails."""
+    reveals neither mobiles nor emails. An `actor` (an admin sending it, A4) must see the
+    member's contact data: never a member who has only been invited (issue 13)."""
     member = _member_by_code(national_code)
     if member is None:
         return False
+    if actor is not None and not member_contact_visible_to(member_id=member.pk, user=actor):
+        raise PermissionDenied()
     audit_record(actor=actor, action="password.random_requested", target=member, payload={})
     member_id = member.pk
     # Queued by name: the tasks module imports this one, never the other way round.
@@ -131,6 +137,20 @@ def password_random_send(*, member_id: int) -> None:
     logger.info("password delivery queued", extra={"member_id": member.pk, "channels": queued})
 
 
+def reset_code_new() -> str:
+    """A fresh option-2 code: RESET_CODE_DIGITS digits from the OS generator."""
+    return "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
+
+
+def password_sms_reset_decoy() -> str:
+    """What option 2 shows for a national code that is not registered (issue 13): a code
+    made and hashed like a real one (the same work), stored nowhere, so it matches nothing.
+    The page then reads exactly as for a member, and the form reveals no registration."""
+    code = reset_code_new()
+    reset_code_digest(member_id=0, code=code)
+    return code
+
+
 @transaction.atomic
 def password_sms_reset_request(*, national_code: str) -> str:
     """M4 option 2: returns the code to show on screen (with the system number). Refused to
@@ -146,7 +166,7 @@ def password_sms_reset_request(*, national_code: str) -> str:
     if member_in_voting_window(member=member):
         raise ElectionInVotingWindow()
     credential = credential_locked(member=member)
-    code = "".join(secrets.choice("0123456789") for _ in range(RESET_CODE_DIGITS))
+    code = reset_code_new()
     expires_at = timezone.now() + timedelta(minutes=settings.PASSWORD_RESET_CODE_MINUTES)
     credential.request_sms_reset(code_digest=reset_code_digest(member_id=member.pk, code=code), expires_at=expires_at)
     _save(credential)
@@ -154,22 +174,60 @@ def password_sms_reset_request(*, national_code: str) -> str:
     return code
 
 
+def _reset_code_wrong(credential: MemberCredential) -> None:
+    """A wrong code for a pending reset. The last allowed one voids the code: the member
+    must ask for a new one (told so by SMS, on the phone the codes come from)."""
+    credential.reset_code_failures += 1
+    if credential.reset_code_failures < settings.INBOUND_CODE_MAX_WRONG:
+        _save(credential)
+        return
+    credential.reset_code_digest = ""
+    credential.reset_code_expires_at = None
+    _save(credential)
+    member = credential.member
+    audit_record(actor=None, action="password.sms_reset_void", target=member, payload={})
+    with override(settings.LANGUAGE_CODE):
+        text = _(
+            "سامانه انتخابات انجمن‌های علمی\nکد بازیابی کلمه عبور شما پس از %(count)s پیامک نادرست باطل شد. "
+            "برای بازیابی، از «کلمه عبور خود را فراموش کرده ام» کد تازه بگیرید."
+        ) % {"count": settings.INBOUND_CODE_MAX_WRONG}
+    message_queue(
+        channel="sms", recipient=member_mobile(member), text=text, member=member, action="password.void_notice"
+    )
+
+
+@sensitive_variables("code")
 @transaction.atomic
 def password_sms_reset_confirm(*, sender_mobile: str, code: str) -> Member | None:
     """The member's SMS with the option-2 code arrived from `sender_mobile`: the password
     becomes the national code (M4), to be changed at the next login (M5). Returns the
-    member, or None when no pending reset of that sender matches (nothing changes)."""
-    member = Member.objects.select_for_update().filter(mobile=sender_mobile, is_active=True).first()
-    if member is None:
+    member, or None when no pending reset of that sender matches (nothing changes but the
+    count of wrong codes: at INBOUND_CODE_MAX_WRONG the code is void).
+
+    Every message does the same work, whatever it matches (issue 13): one query for the
+    sender's credential, the code's keyed hash, a constant-time comparison, and one
+    password hash (the new password's on a match, a throwaway one otherwise)."""
+    credential = (
+        MemberCredential.objects.select_for_update()
+        .select_related("member")
+        .filter(member__mobile=sender_mobile, member__is_active=True)
+        .first()
+    )
+    is_pending = (
+        credential is not None
+        and credential.state == PasswordState.SMS_RESET_PENDING
+        and bool(credential.reset_code_digest)
+        and credential.reset_code_expires_at is not None
+        and credential.reset_code_expires_at >= timezone.now()
+    )
+    expected = credential.reset_code_digest if is_pending else "0" * 64
+    given = reset_code_digest(member_id=credential.member_id if credential else 0, code=code)
+    if not (hmac.compare_digest(expected, given) and is_pending):
+        make_password(code)  # the password hash a match computes
+        if is_pending:
+            _reset_code_wrong(credential)
         return None
-    credential = MemberCredential.objects.select_for_update().filter(member=member).first()
-    if credential is None or credential.state != PasswordState.SMS_RESET_PENDING:
-        return None
-    if credential.reset_code_expires_at is None or credential.reset_code_expires_at < timezone.now():
-        return None
-    expected = credential.reset_code_digest
-    if not hmac.compare_digest(expected, reset_code_digest(member_id=member.pk, code=code)):
-        return None
+    member = credential.member
     if member.is_association_admin or member_in_voting_window(member=member):
         # The rules are checked again on arrival: an election may have opened meanwhile.
         return None

@@ -1,6 +1,7 @@
 /* Voting journey (issue 5): forms marked data-once submit once (a double click sends one
    request), and the third channel's review page polls until the SMS has arrived, then
-   seals the ballot by submitting #received-form. */
+   seals the ballot by submitting #received-form (or reloads, to say why it cannot: the
+   session moved on, or too many wrong codes voided the code). */
 (function () {
   "use strict";
   document.querySelectorAll("form[data-once]").forEach(function (form) {
@@ -23,7 +24,7 @@
           window.clearInterval(timer);
           received.dataset.sent = "1";
           received.submit();
-        } else if (data.state !== "code_sent") {
+        } else if (data.state !== "code_sent" || data.is_code_void) {
           window.clearInterval(timer);
           window.location.reload();
         }
