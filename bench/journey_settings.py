@@ -3,7 +3,7 @@
 run on loopback, with no TLS proxy in front, cannot do. Used nowhere else.
 
 Not changed: Argon2 first in PASSWORD_HASHERS, the image captcha (CAPTCHA_TEST_MODE off),
-django-axes and every RATELIMITS budget (the load generator gives each voter its own
+the login guard and every RATELIMITS budget (the load generator gives each voter its own
 loopback source address, as voters on the internet have their own), Redis cache and
 rate-limit storage, the Celery broker, DEBUG off, INFO logging.
 """

@@ -12,6 +12,9 @@ from election_pages.pages import views as election_views
 from member_workflow import views as member_views
 from otp_delivery import urls as otp_urls
 
+# Django's 400 view re-runs the CSRF check, which re-reads a body just refused (a 500).
+handler400 = "cms_site.common.views.bad_request"
+
 urlpatterns = [
     path("healthz", common_views.healthz, name="healthz"),
     path("i18n/setlang/", common_views.set_language, name="set_language"),

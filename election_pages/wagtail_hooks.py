@@ -1,8 +1,10 @@
-"""Wagtail admin: elections (with their positions and lifecycle buttons) and candidates."""
+"""Wagtail admin: elections (with their positions and lifecycle buttons) and candidates; the
+candidates' files in their association's collection, private until the election is public."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -12,6 +14,8 @@ from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
 from wagtail.admin.views.generic.models import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.documents import get_document_model
+from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -22,9 +26,10 @@ from election_pages.lifecycle.admin_forms import (
     ElectionTransitionForm,
 )
 from election_pages.lifecycle.models import Candidate, Election
-from election_pages.lifecycle.selectors import election_available_transitions
+from election_pages.lifecycle.selectors import document_is_private, election_available_transitions
 from election_pages.lifecycle.services import (
     ElectionTransitionError,
+    candidate_files_collect,
     election_guard_failures,
     election_transition_request,
 )
@@ -235,3 +240,27 @@ def candidate_before_unpublish(request, instance):
     if isinstance(instance, Candidate):
         return _refuse_if_locked(request, [instance])
     return None
+
+
+# --- Issue 13: candidates' files live in their association's collection and stay private
+# until the election is public.
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def candidate_files_to_association_collection(request, instance):
+    if isinstance(instance, Candidate):
+        candidate_files_collect(candidate=instance, actor=request.user)
+
+
+@hooks.register("before_serve_document")
+def candidate_document_private_until_public(document, request):
+    """A candidate's résumé or programme (or any file of an association's collection) of an
+    election that is not public yet is a 404 for everyone but staff with a permission on
+    the document's collection (the association's admins, federation editors)."""
+    if not document_is_private(document=document):
+        return None
+    policy = policy_registry.get_by_type(get_document_model())
+    if policy.user_has_any_permission_for_instance(request.user, ["change", "choose"], document):
+        return None
+    raise Http404

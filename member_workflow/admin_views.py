@@ -2,7 +2,9 @@
 
 Every view starts from `memberships_visible_to(user)` / `associations_administered_by(user)`,
 so an admin of association A cannot list, open, export or move B's members by any URL or
-ID: anything outside their scope is a 404 (or refused by the service).
+ID: anything outside their scope is a 404 (or refused by the service). A member who has
+only been invited (issue 13) shows as their national code and state: no names, mobile,
+email or password data, in the listing, the search, the export or the detail page.
 """
 
 import csv
@@ -16,12 +18,12 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cms_site.common.digits import normalize_digits
+from cms_site.common.redirects import safe_next_url
 
 from . import selectors
 from .errors import MemberWorkflowError
@@ -49,12 +51,17 @@ def _filtered(request):
     query = (request.GET.get("q") or "").strip()[:100]
     if query:
         query = normalize_digits(query)
+        # Contact fields only match members whose contact data the admin may see: a search
+        # must not confirm an invited member's mobile or email either.
         queryset = queryset.filter(
             Q(member__username__startswith=query)
-            | Q(member__mobile__contains=query)
-            | Q(member__email__icontains=query)
-            | Q(member__first_name__icontains=query)
-            | Q(member__last_name__icontains=query)
+            | Q(is_contact_visible=True)
+            & (
+                Q(member__mobile__contains=query)
+                | Q(member__email__icontains=query)
+                | Q(member__first_name__icontains=query)
+                | Q(member__last_name__icontains=query)
+            )
         )
     association = request.GET.get("association") or ""
     if association:
@@ -87,7 +94,8 @@ def members_index(request):
 
 
 def members_export(request):
-    """CSV of the filtered listing (own associations only); no password data."""
+    """CSV of the filtered listing (own associations only); no password data, and only the
+    national code of a member who has not accepted an invitation."""
     _associations, queryset, _filters = _filtered(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="members.csv"'
@@ -95,17 +103,11 @@ def members_export(request):
     writer = csv.writer(response)
     writer.writerow(["national_code", "first_name", "last_name", "mobile", "email", "association", "state"])
     for m in queryset.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                m.member.username,
-                m.member.first_name,
-                m.member.last_name,
-                m.member.mobile or "",
-                m.member.email,
-                m.association.slug,
-                m.state,
-            ]
-        )
+        if m.is_contact_visible:
+            names_and_contact = [m.member.first_name, m.member.last_name, m.member.mobile or "", m.member.email]
+        else:
+            names_and_contact = ["", "", "", ""]
+        writer.writerow([m.member.username, *names_and_contact, m.association.slug, m.state])
     return response
 
 
@@ -132,7 +134,8 @@ def memberships_bulk(request):
     if not _is_admin_action(action):
         messages.error(request, _("یک عمل گروهی را انتخاب کنید."))
         return redirect(_back(request))
-    ids = [int(value) for value in request.POST.getlist("ids") if value.isdigit()][:1000]
+    # isdecimal, not isdigit ("²" is a digit int() refuses); 18 digits fit any database's id.
+    ids = [int(value) for value in request.POST.getlist("ids") if value.isdecimal() and len(value) <= 18][:1000]
     # Only ids inside the admin's scope reach the service; others count as refused.
     visible = set(selectors.memberships_visible_to(user=request.user).filter(pk__in=ids).values_list("pk", flat=True))
     result = membership_services.memberships_bulk_transition(
@@ -152,10 +155,7 @@ def _is_admin_action(action: str) -> bool:
 
 
 def _back(request) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse("member_admin:index")
+    return safe_next_url(request, request.POST.get("next"), default=reverse("member_admin:index"))
 
 
 def membership_detail(request, membership_id: int):
@@ -166,6 +166,13 @@ def membership_detail(request, membership_id: int):
     if membership is None:
         raise Http404
     member = membership.member
+    if not membership.is_contact_visible:
+        # Issue 13: an invitation the member has not accepted shows nothing of theirs.
+        return render(
+            request,
+            "member_workflow/admin/detail.html",
+            {"page_title": member.username, "header_icon": "user", "membership": membership, "member": member},
+        )
     summary = selectors.member_support_summary(member=member)
     scope_ids = set(selectors.associations_administered_by(user=request.user).values_list("pk", flat=True))
     summary["memberships"] = [m for m in summary["memberships"] if m.association_id in scope_ids]
@@ -186,10 +193,11 @@ def membership_detail(request, membership_id: int):
 @require_POST
 def membership_send_password(request, membership_id: int):
     """A4: staff and association admins may send option 1 (a new random password by SMS
-    and email) to a member in their scope — never option 2."""
+    and email) to a member in their scope — never option 2, and never to a member who has
+    not accepted their invitation (issue 13)."""
     _scope(request)
     membership = selectors.memberships_visible_to(user=request.user).filter(pk=membership_id).first()
-    if membership is None:
+    if membership is None or not membership.is_contact_visible:
         raise Http404
     passwords.password_random_request(national_code=membership.member.username, actor=request.user)
     messages.success(request, _("کلمه عبور جدید به تلفن همراه و پست الکترونیک عضو فرستاده می‌شود."))
@@ -232,7 +240,16 @@ def member_add(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("عضو ثبت شد. کلمه عبور او تصادفی و اعلام نشده است."))
+            if membership.state == MembershipState.INVITED:
+                messages.success(
+                    request,
+                    _(
+                        "این کد ملی از پیش در سامانه حساب دارد؛ دعوت عضویت برای او ثبت شد. "
+                        "پس از آنکه عضو در ورود بعدی دعوت را بپذیرد، عضو انجمن می‌شود و اطلاعات او نمایش داده می‌شود."
+                    ),
+                )
+            else:
+                messages.success(request, _("عضو ثبت شد. کلمه عبور او تصادفی و اعلام نشده است."))
             return redirect("member_admin:detail", membership_id=membership.pk)
     return render(
         request,

@@ -99,6 +99,18 @@ class Association(models.Model):
         default=NotificationChannels.EMAIL,
         help_text=_("اعلام شروع رای‌گیری، یادآوری پیش از پایان و اعلام نتایج با این روش به اعضا فرستاده می‌شود."),
     )
+    # Issue 13: the association's documents and images (its candidates' photos, résumés and
+    # programmes) live in its own Wagtail collection, which only its admins (and federation
+    # editors) see in the choosers. Made by services.associations.association_collection_ensure.
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("مجموعه پرونده‌ها"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="association",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -115,6 +127,16 @@ class MembershipState(models.TextChoices):
     REJECTED = "rejected", _("رد شده")
     SUSPENDED = "suspended", _("تعلیق شده")
     LEFT = "left", _("خارج شده")
+    # Issue 13: an association's admin added a member who already had an account. The
+    # person decides; until they accept, the association sees no contact data.
+    INVITED = "invited", _("دعوت شده، در انتظار پذیرش عضو")
+    DECLINED = "declined", _("دعوت رد شده")
+
+
+# The member has not agreed to join (issue 13): the association's admins see the national
+# code they typed and the state, never names, mobile, email or password data, and cannot
+# send a password.
+CONTACT_HIDDEN_STATES = (MembershipState.INVITED, MembershipState.DECLINED)
 
 
 def can_manage_membership(instance: "Membership", user) -> bool:
@@ -126,13 +148,24 @@ def can_manage_membership(instance: "Membership", user) -> bool:
     return instance.association.admins.filter(pk=user.pk).exists()
 
 
+def is_membership_owner(instance: "Membership", user) -> bool:
+    """Only the invited member answers an invitation: not their association's admins, not
+    superusers."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return instance.member_id == user.pk
+
+
 class Membership(ConcurrentTransitionMixin, models.Model):
     """A member in an association (SPEC M10, A2). The state machine lives here, and only here.
 
     pending → approved | rejected; approved → suspended → approved; any → left.
+    invited → approved | declined, by the member (issue 13: an admin who adds an existing
+    member only invites them).
     Transition bodies only record who and when; services do the audit and side effects.
     Each transition's `custom` dict is the one place its admin data lives: its Persian
-    `label` and whether the admins' area offers it as a button (`admin`); the admin's
+    `label`, whether the admins' area offers it as a button (`admin`) and whether the
+    member answers with it on their invitations page (`member`); the admin's
     buttons, bulk actions and the service are built from it (`member_workflow.selectors`,
     `member_workflow.services.memberships.membership_transition`).
     """
@@ -221,6 +254,27 @@ class Membership(ConcurrentTransitionMixin, models.Model):
     def leave(self, *, by) -> None:
         self._record(by)
 
+    @transition(
+        field=state,
+        source=MembershipState.INVITED,
+        target=MembershipState.APPROVED,
+        permission=is_membership_owner,
+        # The admin's invitation is the association's approval; the member's consent completes it.
+        custom={"label": _("پذیرفتن دعوت"), "admin": False, "member": True},
+    )
+    def accept(self, *, by) -> None:
+        self._record(by)
+
+    @transition(
+        field=state,
+        source=MembershipState.INVITED,
+        target=MembershipState.DECLINED,
+        permission=is_membership_owner,
+        custom={"label": _("رد دعوت"), "admin": False, "member": True},
+    )
+    def decline(self, *, by) -> None:
+        self._record(by)
+
 
 class PasswordState(models.TextChoices):
     SELF_SET = "self_set", _("کلمه عبور را خود عضو تعیین کرده است")
@@ -257,6 +311,8 @@ class MemberCredential(ConcurrentTransitionMixin, models.Model):
     state_changed_at = models.DateTimeField(_("زمان آخرین تغییر"), default=timezone.now)
     reset_code_digest = models.CharField(max_length=64, blank=True, editable=False)
     reset_code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Wrong option-2 codes SMSed for the pending reset; at INBOUND_CODE_MAX_WRONG it is void.
+    reset_code_failures = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("وضعیت کلمه عبور")
@@ -270,6 +326,7 @@ class MemberCredential(ConcurrentTransitionMixin, models.Model):
         self.state_changed_at = timezone.now()
         self.reset_code_digest = ""
         self.reset_code_expires_at = None
+        self.reset_code_failures = 0
 
     @transition(field=state, source="*", target=PasswordState.SELF_SET, custom={"label": _("تعیین توسط عضو")})
     def set_by_member(self) -> None:
@@ -306,3 +363,40 @@ class MemberCredential(ConcurrentTransitionMixin, models.Model):
     )
     def confirm_sms_reset(self) -> None:
         self._touch()
+
+
+class LoginThrottle(models.Model):
+    """What the login guard (`services.logins`, issue 13) remembers about password tries.
+
+    One table, three kinds of row, told apart by which key is empty:
+    - (address, national code): one place trying one account. Its failures slow only that
+      place down; a success there makes it a trusted place of the account's owner.
+    - (address, ""): everyone behind one address (a hospital's NAT). Successes from it
+      offset its failures.
+    - ("", national code): the account. Holds the second factor of an account under attack
+      from many addresses (the code's keyed hash, never the code) and the tries held for it.
+    Failures older than `LOGIN_WINDOW_SECONDS` are forgotten.
+    """
+
+    address = models.CharField(_("نشانی"), max_length=45, blank=True)
+    national_code = models.CharField(_("کد ملی"), max_length=40, blank=True)
+    failures = models.PositiveIntegerField(_("تلاش ناموفق"), default=0)
+    successes = models.PositiveIntegerField(_("ورود موفق"), default=0)
+    last_failure_at = models.DateTimeField(_("آخرین تلاش ناموفق"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("آخرین ورود موفق"), null=True, blank=True)
+    # Account rows only: tries held for the second factor, and the code sent for it.
+    held_tries = models.PositiveIntegerField(_("تلاش نیازمند کد تایید"), default=0)
+    last_held_at = models.DateTimeField(_("آخرین تلاش نیازمند کد تایید"), null=True, blank=True)
+    code_digest = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("شمارنده ورود")
+        verbose_name_plural = _("شمارنده‌های ورود")
+        constraints = [
+            models.UniqueConstraint(fields=["address", "national_code"], name="login_throttle_one_row_per_key"),
+        ]
+        indexes = [models.Index(fields=["national_code", "last_failure_at"])]
+
+    def __str__(self):
+        return f"{self.address or '*'} / {self.national_code or '*'}"

@@ -1,11 +1,19 @@
 """Reads about members and memberships."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 
 from otp_delivery.selectors import member_recent_messages
 
 from .contact import mask_email, mask_mobile
-from .models import Association, Member, MemberCredential, Membership, MembershipState, PasswordState
+from .models import (
+    CONTACT_HIDDEN_STATES,
+    Association,
+    Member,
+    MemberCredential,
+    Membership,
+    MembershipState,
+    PasswordState,
+)
 from .national_code import normalize_national_code
 
 
@@ -53,10 +61,57 @@ def associations_administered_by(*, user) -> QuerySet[Association]:
 
 def memberships_visible_to(*, user) -> QuerySet[Membership]:
     """SPEC A2: the memberships an admin may list, open, export or move — their own
-    associations' only."""
-    return Membership.objects.filter(association__in=associations_administered_by(user=user)).select_related(
-        "member", "association"
+    associations' only. Each is annotated with `is_contact_visible` (issue 13): may this
+    admin see the member's names, mobile, email and password data? Not for a member who
+    has only been invited (or declined) by the admin's associations."""
+    associations = associations_administered_by(user=user)
+    if user is not None and user.is_authenticated and user.is_superuser:
+        is_contact_visible = Value(True)
+    else:
+        is_contact_visible = Exists(
+            Membership.objects.filter(member=OuterRef("member"), association__in=associations).exclude(
+                state__in=CONTACT_HIDDEN_STATES
+            )
+        )
+    return (
+        Membership.objects.filter(association__in=associations)
+        .select_related("member", "association")
+        .annotate(is_contact_visible=is_contact_visible)
     )
+
+
+def member_contact_visible_to(*, member_id: int, user) -> bool:
+    """Issue 13: may `user` see this member's contact data (and send them a password)?
+    Superusers always; an association admin only when the member belongs, by their own
+    request or consent, to one of the admin's associations."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        Membership.objects.filter(member_id=member_id, association__admins=user)
+        .exclude(state__in=CONTACT_HIDDEN_STATES)
+        .exists()
+    )
+
+
+def member_invitations(*, member) -> QuerySet[Membership]:
+    """The invitations the member has not answered yet (issue 13)."""
+    return (
+        Membership.objects.filter(member=member, state=MembershipState.INVITED)
+        .select_related("association")
+        .order_by("created_at", "pk")
+    )
+
+
+def membership_member_actions() -> list[tuple[str, str]]:
+    """(transition name, label) of the answers a member gives to an invitation: the FSM's
+    transitions declared `member`, in declared order."""
+    return [
+        (transition.name, transition.custom["label"])
+        for transition in _in_declared_order(Membership().get_all_state_transitions())
+        if transition.custom.get("member") is True
+    ]
 
 
 def member_support_summary(*, member) -> dict:

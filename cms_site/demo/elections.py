@@ -331,6 +331,8 @@ def _demo_election(*, spec, index_pages, staff, now):
                 programme=programme,
                 live=False,
             )
+            # Into the association's own collection, as the admin's candidate form does (issue 13).
+            services.candidate_files_collect(candidate=candidate, actor=staff)
             candidate.save_revision(user=staff).publish(user=staff)
 
     page_fa = ElectionPage(

@@ -52,6 +52,9 @@ DEMO_MEMBERS = [
     ("0016721373", "فاطمه", "نوری", "09120000207", "fatemeh@example.org", "random_sent"),
     ("0017485721", "حسین", "صادقی", "09120000208", "hossein@example.org", "sms_reset_pending"),
     ("0018262368", "لیلا", "یوسفی", "09120000209", "leila@example.org", "reset_to_national_code"),
+    # Issue 13: registered in pediatrics, then added by informatics' admin: only an invitation.
+    ("0019837453", "نرگس", "امینی", "09120000210", "narges@example.org", "invited"),
+    ("0024761931", "امیر", "طاهری", "09120000211", "amir@example.org", "declined"),
 ]
 
 
@@ -104,6 +107,9 @@ def demo_members_build() -> dict:
                 # Writes the new password to the dev outbox (var/outbox), never to the screen.
                 passwords.password_random_send(member_id=membership.member_id)
             continue
+        if how in ("invited", "declined"):
+            _demo_invitation(code=code, names=(first, last), contact=(mobile, email), how=how, admin=admin)
+            continue
         member = registration.member_register(
             national_code=code,
             first_name=first,
@@ -127,3 +133,30 @@ def demo_members_build() -> dict:
             if how == "reset_to_national_code":
                 passwords.password_sms_reset_confirm(sender_mobile=mobile, code=code_shown)
     return associations
+
+
+def _demo_invitation(*, code, names, contact, how, admin) -> None:
+    """A member of pediatrics whom informatics' admin adds by national code: the add is only
+    an invitation (issue 13), answered at the member's next login; `declined` declines it."""
+    pediatrics = Association.objects.get(slug="pediatrics")
+    informatics = Association.objects.get(slug="medical-informatics")
+    member = registration.member_register(
+        national_code=code,
+        first_name=names[0],
+        last_name=names[1],
+        mobile=contact[0],
+        email=contact[1],
+        password=DEMO_MEMBER_PASSWORD,
+        associations=[pediatrics],
+    )
+    invitation = registration.member_add_by_admin(
+        actor=admin,
+        association=informatics,
+        national_code=code,
+        first_name=names[0],
+        last_name=names[1],
+        mobile=contact[0],
+        email=contact[1],
+    )
+    if how == "declined":
+        memberships.membership_transition(membership_id=invitation.pk, transition="decline", actor=member)

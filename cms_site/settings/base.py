@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -49,12 +50,19 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.forms",
-    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 13: Content-Security-Policy by path (strict on the public site) and Permissions-Policy.
+    "cms_site.common.security_headers.PathScopedCSPMiddleware",
+    "cms_site.common.security_headers.PermissionsPolicyMiddleware",
+    "cms_site.common.security_headers.CookieFlagsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body or a cookie: bad charsets, unparseable bodies and NULs
+    # become a Persian 400 here, not a 500 further in (cms_site.common.middleware).
+    "cms_site.common.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -65,8 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "member_workflow.middleware.PasswordChangeRequiredMiddleware",
-    # Last, as django-axes asks: turns a lockout into the Persian lockout page.
-    "axes.middleware.AxesMiddleware",
+    # A dependency a security rule needs is down (the limits' store): a Persian 503.
+    "cms_site.common.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "cms_site.urls"
@@ -122,24 +130,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# django-axes watches every login (portal and Wagtail admin): per IP and per national code.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
-AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "member_workflow.throttling.axes_username"
-AXES_LOCKOUT_CALLABLE = "member_workflow.throttling.axes_lockout_response"
-AXES_VERBOSE = False
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+# The login guard (member_workflow.services.logins; docs/operations.md «Logins»): every
+# password form (portal, voting door, /admin/login/) goes through it. Its counters are rows
+# of member_workflow.LoginThrottle, shared by every web process and independent of the cache.
+LOGIN_WINDOW_SECONDS = 3600  # failures older than this are forgotten
+# One address on one account (a "place"): free failures, then a delay doubling up to the cap.
+LOGIN_PAIR_FREE_FAILURES = 5
+LOGIN_PAIR_DELAY_SECONDS = 30
+LOGIN_PAIR_DELAY_MAX_SECONDS = 900
+# One address, every account: sized for a hospital's NAT where hundreds vote from one
+# address. Each success from it cancels one failure (up to the credit cap); past the budget
+# it waits a short growing delay, never a block.
+LOGIN_ADDRESS_FREE_FAILURES = env.int("LOGIN_ADDRESS_FREE_FAILURES", default=100)
+LOGIN_ADDRESS_SUCCESS_CREDIT_MAX = env.int("LOGIN_ADDRESS_SUCCESS_CREDIT_MAX", default=1000)
+LOGIN_ADDRESS_DELAY_SECONDS = 2
+LOGIN_ADDRESS_DELAY_MAX_SECONDS = 60
+# One account failing from this many addresses is under attack: tries from places the owner
+# never logged in from need a code sent to the member first, spaced by a growing delay.
+LOGIN_ACCOUNT_ATTACK_ADDRESSES = 3
+LOGIN_ACCOUNT_DELAY_SECONDS = 30
+LOGIN_ACCOUNT_DELAY_MAX_SECONDS = 900
+LOGIN_SECOND_FACTOR_SECONDS = 600  # the code's life, and how long a browser stays verified
+LOGIN_TRUSTED_PLACE_DAYS = 180  # a success from an address makes it the owner's place this long
 # The client's address behind a reverse proxy (docs/operations.md «Proxy»): how many proxies
 # in front of gunicorn append to X-Forwarded-For. 0 = clients connect to gunicorn directly.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "member_workflow.throttling.client_ip"
-# Attempts are stored in the database (axes tables), shared by every web process.
 
 # Cache-based limits (the `limits` library) on forgot-password, status and P4: per IP and
 # per national code, "N/period" strings. Storage: memory by default, Redis in production.
@@ -167,6 +184,9 @@ WAGTAIL_SITE_NAME = "سامانه انتخابات انجمن‌های علمی"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf"]
+# Documents go through /documents/ (a view), so `before_serve_document` decides who reads a
+# candidate's file (issue 13); never a direct /media/ link.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 
 # --- Static and media files (served by whitenoise; no CDN anywhere).
 STATIC_URL = "/static/"
@@ -181,8 +201,20 @@ STORAGES = {
 
 LOGIN_URL = "accounts:login"  # resolved per language (/accounts/login/, /en/accounts/login/)
 
-# --- Cache: local memory by default, Redis when CACHE_URL says so.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+
+def degrading_cache(config: dict) -> dict:
+    """One CACHES entry with Django's Redis backend replaced by the portal's, which treats
+    an unreachable Redis as a miss instead of an error (cms_site.common.cache)."""
+    if config.get("BACKEND") == "django.core.cache.backends.redis.RedisCache":
+        return {**config, "BACKEND": "cms_site.common.cache.DegradingRedisCache"}
+    return config
+
+
+# --- Cache: local memory by default, Redis when CACHE_URL says so. A cache outage makes
+# pages slower, never broken (docs/operations.md «Faults»).
+CACHES = {"default": degrading_cache(env.cache("CACHE_URL", default="locmemcache://portal"))}
+# Sessions live in the database: a cache outage logs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery. Broker and result backend come from the environment.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
@@ -204,6 +236,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "election_pages.voting.tasks.ballot_sessions_expire_task",
         "schedule": 60.0,
     },
+    # Issue 13: forget login counters with nothing left to remember.
+    "login-throttle-purge": {
+        "task": "member_workflow.tasks.login_throttle_purge_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # Issue 6, archive: archive elections past their retention, erase old message records.
     "retention-sweep": {
         "task": "election_pages.lifecycle.tasks.retention_sweep_task",
@@ -221,8 +258,9 @@ NOTIFICATION_CHUNK_SIZE = env.int("NOTIFICATION_CHUNK_SIZE", default=200)
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default=WAGTAILADMIN_BASE_URL)
 # A ballot session (voting login → «ثبت رای») lives this long, never past the window's end.
 VOTING_SESSION_MINUTES = env.int("VOTING_SESSION_MINUTES", default=30)
-RATELIMITS["voting_login"] = {"ip": "30/10minute", "national_code": "10/10minute"}
 RATELIMITS["voting_confirm"] = {"ip": "60/10minute", "national_code": "20/10minute"}
+# Inbound SMS (option 2, M9, the third voting channel): messages per sender's mobile.
+RATELIMITS["sms_inbound"] = {"sender": "10/10minute"}
 
 
 def filesystem_broker_options(folder) -> dict:
@@ -251,6 +289,9 @@ SMS_SYSTEM_NUMBER = env("SMS_SYSTEM_NUMBER", default="300012345")
 SMS_INBOUND_TOKEN = env("SMS_INBOUND_TOKEN", default="")
 # Option 2 (M4): how long the code shown on screen stays valid.
 PASSWORD_RESET_CODE_MINUTES = env.int("PASSWORD_RESET_CODE_MINUTES", default=15)
+# Codes members SMS to the system number (option 2, the third voting channel): wrong codes
+# allowed per reset or ballot session before that code is void and a new one is needed.
+INBOUND_CODE_MAX_WRONG = 5
 # Local backends (file, locmem, console) report a message delivered at once unless this is off.
 SMS_LOCAL_CONFIRMS_DELIVERY = env.bool("SMS_LOCAL_CONFIRMS_DELIVERY", default=True)
 # Kavenegar (SMS_BACKEND=kavenegar): https://api.kavenegar.com/v1/{API-KEY}/sms/send.json
@@ -291,6 +332,69 @@ SILENCED_SYSTEM_CHECKS = ["django_recaptcha.recaptcha_test_key_error"]
 
 # Wagtail's preview views override this to SAMEORIGIN for themselves.
 X_FRAME_OPTIONS = "DENY"
+
+# --- Security headers (issue 13; docs/operations.md «Security headers and cookies»).
+# The public site: everything from this origin, no inline script, no inline style, no
+# plug-ins, no framing. reCAPTCHA (CAPTCHA_BACKEND=recaptcha) adds Google's script and frame.
+_recaptcha = [f"https://{RECAPTCHA_DOMAIN}/recaptcha/", "https://www.gstatic.com/recaptcha/"]
+_is_recaptcha = CAPTCHA_BACKEND == "recaptcha"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, *(_recaptcha if _is_recaptcha else [])],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [f"https://{RECAPTCHA_DOMAIN}/recaptcha/"] if _is_recaptcha else [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Wagtail's admin writes inline scripts and styles: it gets its own, relaxed policy
+# (cms_site.common.security_headers.PathScopedCSPMiddleware). Still no other origin.
+CSP_ADMIN_PATH_PREFIXES = ["/admin/"]
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],  # the page preview frames the admin's own preview view
+    }
+}
+# Avatars from gravatar.com would be a third-party request (and an email hash) per page,
+# and the dashboard's check for a new Wagtail release another: neither fits the policy.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No page needs a camera, microphone, location, payment or sensor (Permissions-Policy).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+    "fullscreen": ["self"],
+}
+# Every cookie is SameSite (the session, CSRF, language and messages cookies); production
+# adds Secure (and HttpOnly on the language cookie).
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # --- Logging: one JSON object a line, with secrets redacted by a filter.
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -6,7 +6,7 @@ Refuses to start without its secrets and endpoints; there are no throwaway defau
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import degrading_cache, env
 
 REQUIRED = {
     "SECRET_KEY": "a long random secret key",
@@ -30,7 +30,7 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-CACHES = {"default": env.cache("CACHE_URL")}
+CACHES = {"default": degrading_cache(env.cache("CACHE_URL"))}
 # Rate limits must be shared by every web process: Redis (the cache's server) by default.
 RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", default=env("CACHE_URL"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
@@ -59,6 +59,9 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# Issue 13: the `django_language` cookie too (the messages cookie follows the session's flags).
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS])
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
 # Links in the election notices sent to members (issue 6).

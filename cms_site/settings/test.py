@@ -42,7 +42,4 @@ WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = str(VAR_DIR / "test-static")
 (VAR_DIR / "test-static").mkdir(parents=True, exist_ok=True)
 
-# django-axes needs `request` in authenticate(); the test client's login() has none. Tests
-# of the lockout turn it on with override_settings(AXES_ENABLED=True).
-AXES_ENABLED = False
 RATELIMIT_STORAGE_URI = "memory://"

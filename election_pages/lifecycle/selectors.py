@@ -1,13 +1,17 @@
 """Reads of the election lifecycle: elections in their voting window, due to open or close,
 the ballot's positions and candidates, the transitions a user may apply."""
 
-from django.db.models import Prefetch
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import IntegerField, Prefetch, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 from wagtail.images import get_image_model
+from wagtail.models import Page, ReferenceIndex
 
 from cms_site.common.collation import candidate_sort_key
+from member_workflow.models import Association
 
-from .models import Candidate, Election, ElectionState, Position
+from .models import PUBLIC_STATES, Candidate, Election, ElectionState, Position
 
 
 def elections_in_voting_window(*, now=None):
@@ -66,3 +70,31 @@ def election_available_transitions(*, election, user) -> list:
         for t in election.get_all_state_transitions()
         if t.source in (election.state, "*") and t.custom.get("admin") and t.has_perm(election, user)
     ]
+
+
+def document_is_private(*, document) -> bool:
+    """Issue 13: is this Wagtail document one only staff may download? A candidate's résumé
+    or programme, or any file in an association's collection, is private until a live
+    candidate of an election that is public (announced or later) with a live page links
+    it, or a live page does. Every other document is as public as Wagtail makes it."""
+    candidates = Candidate.objects.filter(Q(resume=document) | Q(programme=document))
+    in_association_collection = Association.objects.filter(collection_id=document.collection_id).exists()
+    if not in_association_collection and not candidates.exists():
+        return False
+    public_candidates = candidates.filter(
+        live=True, position__election__state__in=PUBLIC_STATES, position__election__pages__live=True
+    )
+    if public_candidates.exists():
+        return False
+    referencing_pages = (
+        ReferenceIndex.get_references_to(document)
+        .filter(base_content_type=ContentType.objects.get_for_model(Page))
+        .annotate(page_id=Cast("object_id", IntegerField()))
+        .values("page_id")
+    )
+    return not Page.objects.live().filter(pk__in=referencing_pages).exists()
+
+
+def candidate_files_of(*, candidate) -> list:
+    """The candidate's photo, résumé and programme that are set (unsaved values included)."""
+    return [file for file in (candidate.photo, candidate.resume, candidate.programme) if file is not None]

@@ -18,11 +18,12 @@ from wagtail.models import WorkflowState
 from cms_site.audit.services import audit_record
 from cms_site.common.fsm import fsm_guard_message, fsm_target, fsm_transition_from_here, fsm_transitions_named
 from member_workflow.selectors import association_approved_member_count
+from member_workflow.services.associations import association_collection_ensure
 
 from .cache import election_cache_invalidate
 from .hooks import minute_jobs, transition_effect
-from .models import Candidate, Election, ElectionState
-from .selectors import elections_due_to_close, elections_due_to_open
+from .models import Candidate, Election, ElectionState, Position
+from .selectors import candidate_files_of, elections_due_to_close, elections_due_to_open
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +206,32 @@ __all__ = [
     "election_transition",
     "elections_schedule_run",
 ]
+
+
+@transaction.atomic
+def candidate_files_collect(*, candidate: Candidate, actor=None) -> int:
+    """Issue 13: move the candidate's photo, résumé and programme into the collection of the
+    association that organises its election (made on first need), where only that
+    association's admins and federation editors see them, and where documents stay private
+    until the election is public (`selectors.document_is_private`). Takes the candidate as
+    the admin's form left it, saved or a draft. Returns how many files moved."""
+    association_id = (
+        Position.objects.filter(pk=candidate.position_id).values_list("election__association_id", flat=True).first()
+    )
+    if association_id is None:
+        return 0
+    collection = association_collection_ensure(association_id=association_id)
+    moved = []
+    for file in candidate_files_of(candidate=candidate):
+        if file.collection_id != collection.pk:
+            type(file).objects.filter(pk=file.pk).update(collection=collection)
+            file.collection = collection
+            moved.append(f"{file._meta.model_name}:{file.pk}")
+    if moved and candidate.pk:
+        audit_record(
+            actor=actor,
+            action="candidate.files_collect",
+            target=candidate,
+            payload={"collection_id": collection.pk, "files": moved},
+        )
+    return len(moved)

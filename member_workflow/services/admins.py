@@ -7,6 +7,7 @@ from cms_site.audit.services import audit_record
 
 from ..errors import PermissionDenied
 from ..models import Association, Member
+from .associations import association_collection_ensure
 
 ASSOCIATION_ADMINS_GROUP = "Association admins"
 
@@ -23,13 +24,15 @@ def association_admins_group() -> Group:
 @transaction.atomic
 def association_admin_grant(*, association: Association, member: Member, actor: Member | None) -> None:
     """Make `member` an admin of `association`. Only superusers (or the demo/operator with
-    actor=None) may grant it."""
+    actor=None) may grant it. The admin also joins the association's file group: its own
+    collection of documents and images (issue 13)."""
     if actor is not None and not actor.is_superuser:
         raise PermissionDenied()
     if association.admins.filter(pk=member.pk).exists():
         return
     association.admins.add(member)
     member.groups.add(association_admins_group())
+    association_collection_ensure(association_id=association.pk)
     audit_record(
         actor=actor,
         action="association.admin_grant",

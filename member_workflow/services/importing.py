@@ -17,7 +17,9 @@ password-lifecycle row, membership) in chunked transactions. New members get a r
 password nobody is told: Django's unusable random hash, which matches no password until
 the member asks for one through «کلمه عبور خود را فراموش کرده ام» (state
 `random_unrevealed`). An existing member with the same national code only gains the
-membership.
+membership, and (issue 13) only as an invitation they accept or decline at their next
+login, unless they already belong to one of the actor's associations or the actor is a
+superuser or the operator's command: the rule of `member_add_by_admin`.
 """
 
 import csv
@@ -38,6 +40,7 @@ from cms_site.audit.services import audit_record
 from ..contact import normalize_email, normalize_mobile
 from ..errors import PermissionDenied
 from ..models import (
+    CONTACT_HIDDEN_STATES,
     Association,
     Member,
     MemberCredential,
@@ -77,6 +80,7 @@ class RowError:
 class ImportReport:
     created: int = 0
     memberships_added: int = 0
+    invitations: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -239,6 +243,7 @@ def members_import(
                 "association": association.slug,
                 "created": report.created,
                 "memberships_added": report.memberships_added,
+                "invitations": report.invitations,
                 "row_errors": report.error_count,
                 "state": state,
             },
@@ -275,7 +280,8 @@ def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport,
                 "member_id", flat=True
             )
         )
-        new_members, membership_member_ids = [], []
+        visible = _contact_visible(member_ids=list(existing.values()), actor=actor)
+        new_members, membership_member_ids, invited_member_ids = [], [], []
         for row in chunk:
             owner = mobile_owner.get(row.mobile)
             if row.national_code in existing:
@@ -290,7 +296,7 @@ def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport,
                         RowError(line=row.line, messages=[_("این شماره تلفن همراه برای عضو دیگری ثبت شده است.")])
                     )
                     continue
-                membership_member_ids.append(member_id)
+                (membership_member_ids if member_id in visible else invited_member_ids).append(member_id)
                 continue
             if owner is not None:
                 report.errors.append(
@@ -323,7 +329,22 @@ def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport,
         _insert(
             Membership,
             ["member", "association", "state", "created_at", "state_changed_at", "state_changed_by"],
-            [(pk, association.pk, state, now, now, actor_id) for pk in created_ids + membership_member_ids],
+            [(pk, association.pk, state, now, now, actor_id) for pk in created_ids + membership_member_ids]
+            + [(pk, association.pk, MembershipState.INVITED, now, now, actor_id) for pk in invited_member_ids],
         )
         report.created += len(created_ids)
         report.memberships_added += len(created_ids) + len(membership_member_ids)
+        report.invitations += len(invited_member_ids)
+
+
+def _contact_visible(*, member_ids: list[int], actor) -> set[int]:
+    """Which of these existing members the actor already sees (issue 13): all of them for
+    the operator's command and superusers, else those with a membership in one of the
+    actor's associations that is not an unanswered or declined invitation."""
+    if actor is None or actor.is_superuser:
+        return set(member_ids)
+    return set(
+        Membership.objects.filter(member_id__in=member_ids, association__admins=actor)
+        .exclude(state__in=CONTACT_HIDDEN_STATES)
+        .values_list("member_id", flat=True)
+    )

@@ -17,6 +17,7 @@ from ..models import (
     can_manage_membership,
 )
 from ..national_code import normalize_national_code, validate_national_code
+from ..selectors import member_contact_visible_to
 
 
 def _check_unique(*, national_code: str, mobile: str) -> None:
@@ -83,8 +84,13 @@ def member_add_by_admin(
 ) -> Membership:
     """M3/A2: an association admin registers a member by hand. A new member gets a random
     password nobody is told (Django's unusable random hash: no password matches it until
-    the member uses «کلمه عبور خود را فراموش کرده ام»). An existing member only gains the
-    membership."""
+    the member uses «کلمه عبور خود را فراموش کرده ام»).
+
+    Issue 13: a national code that already has an account is someone else's person. Unless
+    they already belong to one of the actor's associations (or the actor is a superuser),
+    they only get an invitation (`invited`) that they accept or decline at their next
+    login; the names, mobile and email typed here are ignored and the admin sees none of
+    theirs until they accept."""
     if not can_manage_membership(Membership(association=association), actor):
         raise PermissionDenied()
     national_code = normalize_national_code(national_code)
@@ -108,13 +114,15 @@ def member_add_by_admin(
                 member.set_unusable_password()
                 member.save()
                 MemberCredential.objects.create(member=member, state=PasswordState.RANDOM_UNREVEALED)
+            elif not member_contact_visible_to(member_id=member.pk, user=actor):
+                state = MembershipState.INVITED
             membership, created = Membership.objects.get_or_create(
                 member=member, association=association, defaults={"state": state}
             )
             if created:
                 audit_record(
                     actor=actor,
-                    action="membership.add_by_admin",
+                    action="membership.invite" if state == MembershipState.INVITED else "membership.add_by_admin",
                     target=membership,
                     payload={"association": association.slug, "national_code": national_code, "state": state},
                 )

@@ -43,12 +43,27 @@ def chromium():
         browser.close()
 
 
+def csp_violations_watch(page) -> list[str]:
+    """Chromium reports each Content-Security-Policy refusal on the console; collect them.
+    A refused script or style means a broken page (issue 13)."""
+    violations: list[str] = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            violations.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context(locale="fa-IR", viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    violations = csp_violations_watch(page)
     yield page
     context.close()
+    assert not violations, violations  # every browser journey runs under the real CSP
 
 
 @pytest.fixture
@@ -57,8 +72,10 @@ def phone(chromium):
         locale="fa-IR", viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
     )
     page = context.new_page()
+    violations = csp_violations_watch(page)
     yield page
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture

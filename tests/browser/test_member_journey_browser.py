@@ -65,6 +65,7 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
     page.goto(base + "/admin/login/")
     page.fill("#id_username", admin.username)
     page.fill("#id_password", "AdminInfo2026")
+    _solve_captcha(page)
     page.click("button[type=submit]")
     page.wait_for_url("**/admin/")
     page.goto(base + "/admin/members/")
@@ -108,7 +109,7 @@ def test_m2_a2_m4_m5_member_journey_in_chromium(page, phone, live_server, portal
         form={"from": "+98" + MOBILE[1:], "to": "300012345", "message": code},
         headers={"X-Inbound-Token": "test-inbound-token"},
     )
-    assert response.json()["outcome"] == "done"
+    assert response.ok and response.json() == {"ok": True}  # the same answer whatever matched
 
     # M5: the national code logs in but only to change the password.
     _login(page, base, NATIONAL_CODE, NATIONAL_CODE)

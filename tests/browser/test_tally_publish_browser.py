@@ -41,6 +41,8 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
     admin.goto(base + "/admin/login/")
     admin.fill("#id_username", staff.username)
     admin.fill("#id_password", "Member2026pass")
+    key = admin.locator("input[name=captcha_0]").input_value()
+    admin.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
     admin.click("button[type=submit]")
     admin.wait_for_url("**/admin/")
     admin.goto(f"{base}/admin/elections/inspect/{election.pk}/")

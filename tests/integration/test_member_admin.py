@@ -190,7 +190,8 @@ def test_m3_import_xlsx_reports_row_errors_and_writes_only_valid_rows(client, tw
             [national_code_from(9003), "الف", "ب", "02188776655", "d@example.org"],
             [national_code_from(9004), "", "ب", "09130000004", "not-an-email"],
             [national_code_from(9005), "الف", "ب", "09130000100", "e@example.org"],  # mobile in DB
-            [existing.username, "الف", "ب", existing.mobile, existing.email],  # existing member: membership only
+            # An existing member of no association of this admin: only an invitation (issue 13).
+            [existing.username, "الف", "ب", existing.mobile, existing.email],
         ]
     )
     html = client.post(
@@ -199,13 +200,15 @@ def test_m3_import_xlsx_reports_row_errors_and_writes_only_valid_rows(client, tw
     import re
 
     report = re.search(r'import-report">(.*?)</section>', html, re.S).group(1)
-    assert "1 عضو جدید ثبت شد، 2 عضویت افزوده شد، 5 سطر خطا داشت." in report, report
+    assert "1 عضو جدید ثبت شد، 1 عضویت افزوده شد، 5 سطر خطا داشت." in report, report
+    assert "1 نفر از پیش در سامانه حساب داشتند و برایشان دعوت عضویت فرستاده شد" in report, report
     assert "کد ملی وارد شده معتبر نیست." in html and "تلفن همراه در سطر 2 هم آمده است." in html
     member = Member.objects.get(username=good1)
     assert not member.has_usable_password()
     assert MemberCredential.objects.get(member=member).state == PasswordState.RANDOM_UNREVEALED
     assert not Member.objects.filter(username__in=[good2, bad_code, national_code_from(9005)]).exists()
-    assert Membership.objects.filter(member=existing, association=t["a"], state=MembershipState.APPROVED).exists()
+    assert Membership.objects.filter(member=existing, association=t["a"], state=MembershipState.INVITED).exists()
+    assert existing.mobile not in html and existing.email not in html
 
 
 def test_m3_import_refuses_unknown_formats_and_missing_columns(client, two_associations):

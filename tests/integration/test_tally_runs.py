@@ -51,7 +51,7 @@ def test_r1_pressing_tally_queues_one_run_shown_in_the_admin(client, closed, dja
     assert run.state == TallyRunState.QUEUED and run.requested_by == staff
     html = _inspect(client, election)
     assert 'data-role="tally-run" data-state="queued"' in html and "در صف شمارش" in html
-    assert "window.location.reload()" in html  # refreshes itself while the count is pending
+    assert "data-reload-after=" in html  # refreshes itself while the count is pending (static/js/admin_extras.js)
     listing = client.get(reverse("elections:index")).content.decode()
     assert "در صف شمارش" in listing
 
@@ -91,7 +91,7 @@ def test_r1_running_run_shows_step_and_progress(client, closed):
     assert 'data-state="running"' in html and "در حال شمارش" in html
     assert "واگذاری کرسی‌های هر سمت" in html
     assert "سمت‌های شمرده شده: ۱ از ۲" in html
-    assert "window.location.reload()" in html
+    assert "data-reload-after=" in html
 
 
 def test_r1_done_run_shows_times_and_result_links(client, closed, celery_eager, django_capture_on_commit_callbacks):
@@ -105,7 +105,7 @@ def test_r1_done_run_shows_times_and_result_links(client, closed, celery_eager, 
     assert run.state == TallyRunState.DONE and run.finished_at is not None
     html = _inspect(client, election)
     assert 'data-state="done"' in html and "شمارش پایان یافت" in html
-    assert "window.location.reload()" not in html
+    assert "data-reload-after=" not in html
     assert f"/results/{election.pk}/minutes.pdf" in html
     assert "شمارش پایان یافت" in client.get(reverse("elections:index")).content.decode()
     # Pressing again (a stale tab) queues nothing and keeps the stored result.
@@ -129,7 +129,7 @@ def test_r1_mismatch_failure_is_reported_in_persian_in_the_admin(
     assert 'data-state="failed"' in html and "شمارش ناموفق" in html
     assert 'data-role="tally-run-failure"' in html
     assert "برگه‌های رای مهر و موم شده (۱)" in html and "مشارکت‌های ثبت شده (۲)" in html
-    assert "window.location.reload()" not in html
+    assert "data-reload-after=" not in html
     from cms_site.audit.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="election.tally_failed", target_id=str(election.pk)).count() == 1

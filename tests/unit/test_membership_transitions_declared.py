@@ -47,3 +47,10 @@ def test_a2_leaving_is_never_an_admin_button(state):
 
 def test_a2_bulk_actions_are_the_admin_transitions_once_each_in_declared_order():
     assert [name for name, _label in membership_bulk_actions()] == ["approve", "reject", "suspend", "reinstate"]
+
+
+def test_i13_the_members_answers_to_an_invitation_are_accept_and_decline_never_admin_buttons():
+    from member_workflow.selectors import membership_member_actions
+
+    assert [name for name, _label in membership_member_actions()] == ["accept", "decline"]
+    assert membership_admin_actions(membership=Membership(state=MembershipState.INVITED)) == []
