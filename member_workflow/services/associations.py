@@ -53,7 +53,7 @@ def association_collection_ensure(*, association_id: int) -> Collection:
     admin of the association. Wagtail's choosers then list to an association admin the
     files of their own associations only. Idempotent: run again, it adds what is missing
     (a new admin, a permission) and changes nothing else."""
-    association = Association.objects.select_for_update().select_related("collection").get(pk=association_id)
+    association = Association.objects.select_for_update(of=("self",)).select_related("collection").get(pk=association_id)
     collection = association.collection
     if collection is None:
         root = Collection.get_first_root_node() or Collection.add_root(name="Root")
