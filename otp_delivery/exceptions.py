@@ -93,11 +93,11 @@ class OtpTooManyAttempts(OtpError):
 
 
 class OtpCooldown(OtpError):
-    """A code was just sent on this channel; resending must wait."""
+    """A code was just asked for on this channel; asking again must wait."""
 
     @property
     def message(self) -> str:
-        return _("کد تایید همین الان ارسال شد. برای ارسال دوباره لطفاً %(wait)s صبر کنید.") % {
+        return _("کد تایید همین الان درخواست شد. برای درخواست دوباره لطفاً %(wait)s صبر کنید.") % {
             "wait": _wait_phrase(self.retry_at)
         }
 

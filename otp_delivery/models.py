@@ -233,6 +233,13 @@ class Delivery(ConcurrentTransitionMixin, models.Model):
     def local_id(self) -> str:
         return str(self.pk)
 
+    @property
+    def code_expires_at(self):
+        """When the code this message carries stops working; None for other messages."""
+        if self.kind not in (DeliveryKind.OTP, DeliveryKind.OTP_FALLBACK):
+            return None
+        return self.created_at + timedelta(seconds=settings.OTP_CODE_VALIDITY_SECONDS)
+
     @transition(
         field=state, source=DeliveryState.PENDING, target=DeliveryState.SENDING, custom={"label": _("شروع ارسال")}
     )

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
-from .models import Challenge, ChallengeState, Delivery
+from .models import Challenge, ChallengeState, Delivery, DeliveryKind, DeliveryState
 
 
 def otp_challenge_deliveries(*, member, purpose_ref: str) -> list[Delivery]:
@@ -28,6 +29,47 @@ def otp_challenge_deliveries(*, member, purpose_ref: str) -> list[Delivery]:
     if challenge is None:
         return []
     return list(challenge.deliveries.defer("sealed_body").order_by("-created_at", "-pk"))
+
+
+@dataclass(frozen=True)
+class CodeDelivery:
+    """Where the latest code message of a challenge is, as a page may say it:
+    - "sending": no gateway has accepted it yet (it may be waiting for the broker);
+    - "sent": a gateway accepted it (SMS or email on its way to the member);
+    - "late": still unsent when its code stopped working; a new code must be asked for;
+    - "failed": the gateways refused it; a new code must be asked for."""
+
+    state: str
+    channel: str
+    is_fallback: bool
+
+    @property
+    def needs_new_code(self) -> bool:
+        return self.state in ("late", "failed")
+
+
+def otp_code_delivery(*, member, purpose_ref: str, now=None) -> CodeDelivery | None:
+    """The state of the newest code message for the member's challenge for `purpose_ref`
+    (None before any code was asked for). A page says "sent" only once a gateway accepted
+    the message, never when it was merely queued."""
+    codes = [
+        delivery
+        for delivery in otp_challenge_deliveries(member=member, purpose_ref=purpose_ref)
+        if delivery.kind in (DeliveryKind.OTP, DeliveryKind.OTP_FALLBACK)
+    ]
+    if not codes:
+        return None
+    latest = codes[0]
+    expired = latest.code_expires_at <= (now or timezone.now())
+    if latest.state in (DeliveryState.SENT, DeliveryState.DELIVERED):
+        state = "sent"
+    elif latest.state == DeliveryState.FAILED:
+        # Failed at its expiry: the worker refused to send a dead code (it waited too long).
+        is_late = latest.state_changed_at is not None and latest.state_changed_at >= latest.code_expires_at
+        state = "late" if is_late else "failed"
+    else:
+        state = "late" if expired else "sending"
+    return CodeDelivery(state=state, channel=latest.channel, is_fallback=latest.kind == DeliveryKind.OTP_FALLBACK)
 
 
 def member_recent_messages(*, member, limit: int = 10) -> list[Delivery]:

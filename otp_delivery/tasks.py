@@ -5,22 +5,20 @@ this module imports the other way."""
 
 from celery import shared_task
 
+from cms_site.common.queueing import task_enqueue
+
 from .services import DeliveryRetry, delivery_send, delivery_sweep, otp_fallback_check
 from .services.deliveries import FALLBACK_CHECK_TASK, SEND_TASK, SWEEP_TASK
 
 
-@shared_task(
-    bind=True,
-    name=SEND_TASK,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=None,  # bounded by DELIVERY_MAX_ATTEMPTS on the record
-)
-def delivery_send_task(self, delivery_id: int) -> None:
+@shared_task(name=SEND_TASK, acks_late=True, reject_on_worker_lost=True)
+def delivery_send_task(delivery_id: int) -> None:
     try:
         delivery_send(delivery_id=delivery_id)
     except DeliveryRetry as exc:
-        raise self.retry(countdown=exc.countdown) from None
+        # The next try goes through the task outbox like any other: if the broker is away
+        # at this moment, the relay sends it. Bounded by DELIVERY_MAX_ATTEMPTS on the record.
+        task_enqueue(SEND_TASK, delivery_id, countdown=exc.countdown)
 
 
 @shared_task(name=FALLBACK_CHECK_TASK, acks_late=True, reject_on_worker_lost=True)

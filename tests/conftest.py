@@ -89,6 +89,15 @@ def _member_rate_limits_and_sms_outbox_reset():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _task_publish_backoff_reset():
+    """After a failed publish a process leaves its tasks to the outbox relay for a moment
+    (cms_site.common.queueing); no test inherits that moment from the one before."""
+    from cms_site.common import queueing
+
+    queueing._broker_down_until = 0.0
+
+
 @pytest.fixture
 def celery_eager():
     """Run Celery tasks in-process (tasks scheduled with delay_on_commit run at commit)."""

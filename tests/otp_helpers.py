@@ -66,6 +66,9 @@ def enqueue_nothing(monkeypatch) -> list:
     from otp_delivery import tasks
 
     sent: list = []
-    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda *a, **k: sent.append(("send", a)))
-    monkeypatch.setattr(tasks.otp_fallback_check_task, "apply_async", lambda *a, **k: sent.append(("fallback", a)))
+    # task_enqueue/task_publish hand every task to the broker through `apply_async`.
+    monkeypatch.setattr(tasks.delivery_send_task, "apply_async", lambda args, **k: sent.append(("send", tuple(args))))
+    monkeypatch.setattr(
+        tasks.otp_fallback_check_task, "apply_async", lambda args, **k: sent.append(("fallback", tuple(args)))
+    )
     return sent

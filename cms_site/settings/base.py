@@ -219,7 +219,32 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # --- Celery. Broker and result backend come from the environment.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+
+
+def redis_broker_options() -> dict:
+    """Transport options of a Redis broker for the workers and beat: a connect or a read
+    never hangs on a dead or half-open Redis (it fails, and the worker reconnects)."""
+    return {"socket_connect_timeout": 5, "socket_timeout": 30, "socket_keepalive": True, "health_check_interval": 25}
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = (
+    redis_broker_options() if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else {}
+)
+# Workers survive broker loss (docs/operations.md «Faults»): they wait for the broker as long
+# as it takes, at start and after losing it, instead of exiting after 100 tries. A task
+# running when the connection drops finishes (its record says what happened; the sweep and
+# the tasks' idempotence handle a redelivery) rather than being cancelled half way.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "cms_site.celery:PromptReconnectConsumer"  # retries every ≤ 5 s, not 30
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Publishing from the portal (cms_site.common.queueing): one try, bounded by this many
+# seconds, then the task waits in the outbox for the relay (`manage.py outbox_relay`),
+# which tries again every OUTBOX_RELAY_INTERVAL_SECONDS.
+TASK_PUBLISH_TIMEOUT_SECONDS = env.float("TASK_PUBLISH_TIMEOUT_SECONDS", default=0.1)
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=2.0)
+OUTBOX_RELAY_GRACE_SECONDS = 2  # a younger row is still being published by its request
+OUTBOX_CLAIM_SECONDS = 30  # a claim left by a process that died runs out after this
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

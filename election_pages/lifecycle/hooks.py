@@ -1,7 +1,7 @@
 """Named hooks of the election lifecycle, filled by each concern in `AppConfig.ready()`.
 
 A transition declares its side effects once, by name, in its `custom` dict
-(`election_pages.models.Election`):
+(`election_pages.lifecycle.models.Election`):
 - `effects`: run by `election_transition` inside the transition's transaction, after the
   FSM method and before the save. Each is called as `effect(election=..., actor=...)` and
   may return a dict that joins the audit entry's payload;

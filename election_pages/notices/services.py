@@ -145,12 +145,9 @@ def notification_run_start(*, election_id: int, kind: str, now=None) -> Notifica
     if not member_ids:
         _run_finish(run=run, now=now)
         return run
-
-    def enqueue():
-        for chunk in chunks:
-            _chunk_enqueue(run.pk, chunk)
-
-    transaction.on_commit(enqueue, robust=True)
+    # The chunks join the task outbox in this transaction: published once it commits.
+    for chunk in chunks:
+        _chunk_enqueue(run.pk, chunk)
     return run
 
 

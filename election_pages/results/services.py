@@ -341,9 +341,9 @@ def election_tally_request(*, election_id: int, actor) -> TallyRun:
         )
     run = TallyRun.objects.create(election=election, requested_by=actor if actor and actor.pk else None)
     audit_record(actor=actor, action="election.tally_requested", target=election, payload={"run_id": run.pk})
-    # Queued by name once committed: the tasks module imports this one, never the reverse.
-    args = [election.pk, actor.pk if actor else None, run.pk]
-    transaction.on_commit(lambda: task_enqueue("election_pages.results.tasks.election_tally_task", *args))
+    # Queued by name with the run (the task outbox, published after commit): the tasks module
+    # imports this one, never the reverse.
+    task_enqueue("election_pages.results.tasks.election_tally_task", election.pk, actor.pk if actor else None, run.pk)
     return run
 
 

@@ -7,6 +7,7 @@ from wagtail.models import Page
 
 from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
 from member_workflow.models import Membership, MembershipState
+from otp_delivery.selectors import otp_code_delivery
 from otp_delivery.services import member_email, member_mobile
 
 from .models import BallotSession, ConfirmChannel, Participation
@@ -34,16 +35,19 @@ def ballot_session_for(*, session_id, member) -> BallotSession | None:
 
 
 def ballot_session_status(*, election, session) -> dict:
-    """What the third channel's review page polls: the session's state ("closed" outside
-    the voting window, "none" without a session), whether the voter's SMS arrived, and
-    whether too many wrong codes voided the code (issue 13)."""
+    """What the review page polls: the session's state ("closed" outside the voting window,
+    "none" without a session), whether the voter's SMS arrived, whether too many wrong codes
+    voided the code, and the state of the code message's delivery ("sending" while the
+    outbox still holds it, issue 13)."""
     if session is None:
-        return {"state": "none", "is_code_received": False, "is_code_void": False}
+        return {"state": "none", "is_code_received": False, "is_code_void": False, "code_delivery": ""}
     is_open = election_is_in_voting_window(election=election)
+    delivery = otp_code_delivery(member=session.member, purpose_ref=session.purpose_ref)
     return {
         "state": session.state if is_open else "closed",
         "is_code_received": session.is_code_received and is_open,
         "is_code_void": session.is_inbound_code_void and is_open,
+        "code_delivery": delivery.state if delivery else "",
     }
 
 

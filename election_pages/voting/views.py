@@ -22,7 +22,7 @@ from member_workflow.errors import LoginThrottled
 from member_workflow.login_pages import login_guarded, login_refused
 from member_workflow.throttling import RateLimited, rate_limit_hit
 from otp_delivery.exceptions import OtpError
-from otp_delivery.selectors import otp_challenge_deliveries
+from otp_delivery.selectors import otp_challenge_deliveries, otp_code_delivery
 
 from . import selectors, services
 from .errors import (
@@ -296,6 +296,8 @@ def voting_review(request, election_id: int):
         "session": session,
         "summary": selectors.ballot_selection_summary(session=session),
         "deliveries": otp_challenge_deliveries(member=request.user, purpose_ref=session.purpose_ref),
+        # "sent" only once a gateway accepted the code; "sending" while it waits (polled).
+        "code_delivery": otp_code_delivery(member=request.user, purpose_ref=session.purpose_ref),
         "inbound_code": _inbound_code(request, election, session),
         "system_number": settings.SMS_SYSTEM_NUMBER,
         "is_inbound": is_inbound(session),
@@ -351,7 +353,7 @@ def voting_code_email(request, election_id: int):
         services.ballot_code_switch_to_email(session_id=session.pk, member=request.user)
         return ""
 
-    return _code_action(request, election_id, send, _("کد تایید به پست الکترونیک ثبت شده شما ارسال شد."))
+    return _code_action(request, election_id, send, _("کد تایید تازه در حال ارسال به پست الکترونیک ثبت شده شماست."))
 
 
 @never_cache
@@ -362,14 +364,15 @@ def voting_code_resend(request, election_id: int):
         request,
         election_id,
         lambda session: services.ballot_code_request(session_id=session.pk, member=request.user),
-        _("کد تایید دوباره ارسال شد."),
+        _("کد تایید تازه در حال ارسال است."),
     )
 
 
 @never_cache
 @require_GET
 def voting_status(request, election_id: int):
-    """Polled by the third channel's review page: has the SMS arrived?"""
+    """Polled by the review page: has the third channel's SMS arrived; has a gateway taken
+    the code message yet (`code_delivery`: sending, sent, late, failed)?"""
     election = _election(election_id)
     return JsonResponse(selectors.ballot_session_status(election=election, session=_session(request, election)))
 

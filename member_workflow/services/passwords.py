@@ -96,9 +96,9 @@ def password_random_request(*, national_code: str, actor: Member | None = None) 
     if actor is not None and not member_contact_visible_to(member_id=member.pk, user=actor):
         raise PermissionDenied()
     audit_record(actor=actor, action="password.random_requested", target=member, payload={})
-    member_id = member.pk
-    # Queued by name: the tasks module imports this one, never the other way round.
-    transaction.on_commit(lambda: task_enqueue("member_workflow.tasks.password_random_send_task", member_id))
+    # Queued by name, in this transaction (the task outbox): the tasks module imports this
+    # one, never the other way round, and a broker outage delays the password, never loses it.
+    task_enqueue("member_workflow.tasks.password_random_send_task", member.pk)
     return True
 
 

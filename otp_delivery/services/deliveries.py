@@ -2,8 +2,9 @@
 retries and a lease against a worker dying mid-send, apply the provider's delivery
 reports, re-queue lost sends, and erase finished records.
 
-Tasks are queued by name (`task_enqueue`), after commit: this module never imports the
-tasks module, which imports it.
+Tasks are queued by name through the task outbox (`task_enqueue`: a row in the same
+transaction, published after commit): this module never imports the tasks module, which
+imports it.
 """
 
 import logging
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from cms_site.audit.services import audit_record
-from cms_site.common.queueing import task_enqueue
+from cms_site.common.queueing import task_enqueue, task_publish
 
 from ..crypto import SealError, seal, unseal
 from ..gateways import email, sms
@@ -52,20 +53,22 @@ def delivery_create(*, channel, kind, recipient, text, subject="", member=None, 
         sealed_body=seal(text),
         member=member,
         challenge=challenge,
+        # The services' clock (the one tests move), as everywhere else: a code expires from it.
+        created_at=timezone.now(),
     )
     _enqueue_send(delivery.pk)
     return delivery
 
 
 def _enqueue_send(delivery_id: int) -> None:
-    # robust: a broker outage must not turn the committed request into an error page; the
-    # delivery stays pending and `delivery_sweep` re-queues it once the broker is back.
-    transaction.on_commit(lambda: task_enqueue(SEND_TASK, delivery_id), robust=True)
+    # In the record's own transaction (the task outbox): one short publish after the commit,
+    # and the outbox relay's retries while the broker is down. A request never waits on it.
+    task_enqueue(SEND_TASK, delivery_id)
 
 
 def fallback_check_enqueue(delivery_id: int, *, countdown: float = 0) -> None:
     """Check, `countdown` seconds after commit, whether a code SMS needs the email fallback."""
-    transaction.on_commit(lambda: task_enqueue(FALLBACK_CHECK_TASK, delivery_id, countdown=countdown), robust=True)
+    task_enqueue(FALLBACK_CHECK_TASK, delivery_id, countdown=countdown)
 
 
 @sensitive_variables()  # error reports never show a code or a message text
@@ -139,6 +142,11 @@ def _delivery_claim(*, delivery_id: int) -> tuple[Delivery, str, bool] | None:
         delivery.claim()
     if delivery.attempts > settings.DELIVERY_MAX_ATTEMPTS:
         _delivery_fail(delivery, error="too many attempts")
+        return None
+    if delivery.code_expires_at is not None and delivery.code_expires_at <= timezone.now():
+        # It waited (broker or workers down) past its code's life: a dead code is not sent;
+        # the page tells the voter to ask for a new one.
+        _delivery_fail(delivery, error="code expired before it could be sent")
         return None
     try:
         text = unseal(delivery.sealed_body)
@@ -253,14 +261,15 @@ def delivery_report_apply(*, provider_message_id: str, delivery: str, provider_s
 def delivery_sweep() -> dict:
     """Beat task body: re-queue messages whose task was lost (pending too long, or a
     `sending` lease that ran out) and run the email fallback for code SMS with no
-    delivery confirmation. Every step is idempotent."""
+    delivery confirmation. Every step is idempotent. It publishes directly, with no outbox
+    row: a message it cannot hand to the broker is still lost, and the next sweep finds it."""
     now = timezone.now()
     requeued = _lost_send_ids(now)
     for pk in requeued:
-        task_enqueue(SEND_TASK, pk)
+        task_publish(SEND_TASK, pk)
     candidates = _fallback_due_ids(now)
     for pk in candidates:
-        task_enqueue(FALLBACK_CHECK_TASK, pk)
+        task_publish(FALLBACK_CHECK_TASK, pk)
     return {"requeued": len(requeued), "fallback_checked": len(candidates)}
 
 

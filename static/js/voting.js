@@ -1,7 +1,9 @@
 /* Voting journey (issue 5): forms marked data-once submit once (a double click sends one
-   request), and the third channel's review page polls until the SMS has arrived, then
-   seals the ballot by submitting #received-form (or reloads, to say why it cannot: the
-   session moved on, or too many wrong codes voided the code). */
+   request); while the code message is still "sending" the review page polls until a
+   gateway has taken it, then shows the news; and the third channel's review page polls
+   until the SMS has arrived, then seals the ballot by submitting #received-form (or
+   reloads, to say why it cannot: the session moved on, or too many wrong codes voided the
+   code). */
 (function () {
   "use strict";
   document.querySelectorAll("form[data-once]").forEach(function (form) {
@@ -13,6 +15,20 @@
       }, 0);
     });
   });
+  var delivery = document.querySelector("[data-delivery-poll]");
+  if (delivery) {
+    var deliveryTimer = window.setInterval(function () {
+      fetch(delivery.dataset.deliveryPoll, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (data.code_delivery === "sending") { return; }
+          window.clearInterval(deliveryTimer);
+          var typed = document.querySelector("[data-role=confirm-form] input[name=code]");
+          if (!typed || !typed.value) { window.location.reload(); }  /* never wipe a code being typed */
+        })
+        .catch(function () { /* try again on the next tick */ });
+    }, 1500);
+  }
   var poll = document.querySelector("[data-poll-url]");
   var received = document.getElementById("received-form");
   if (!poll || !received) { return; }

@@ -46,7 +46,7 @@ def test_v5_void_code_is_explained_and_a_new_code_confirms_the_vote(client, port
     wrong = [f"{i:04d}" for i in range(10) if f"{i:04d}" != shown][: settings.INBOUND_CODE_MAX_WRONG]
     answers = {_sms(member.mobile, code).content for code in wrong}
     status = client.get(reverse("voting:status", args=[election.pk])).json()
-    assert status == {"state": "code_sent", "is_code_received": False, "is_code_void": True}
+    assert (status["state"], status["is_code_received"], status["is_code_void"]) == ("code_sent", False, True)
     # The right code now matches nothing, and the webhook's answer never told them apart.
     answers.add(_sms(member.mobile, shown).content)
     assert answers == {b'{"ok": true}'}

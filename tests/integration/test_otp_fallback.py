@@ -111,8 +111,10 @@ def test_v5_sweep_finds_due_sms_and_requeues_lost_sends(settings, monkeypatch):
     from otp_delivery import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda pk: queued.append(("send", pk)))
-    monkeypatch.setattr(tasks.otp_fallback_check_task, "delay", lambda pk: queued.append(("fallback", pk)))
+    monkeypatch.setattr(tasks.delivery_send_task, "apply_async", lambda args, **k: queued.append(("send", *args)))
+    monkeypatch.setattr(
+        tasks.otp_fallback_check_task, "apply_async", lambda args, **k: queued.append(("fallback", *args))
+    )
     member = voter()
     with Clock() as clock:
         otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms")

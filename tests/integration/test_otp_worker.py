@@ -187,14 +187,12 @@ def stack_factory(request, tmp_path, monkeypatch):
         # The services enqueue through the app's own broker; route them to the test broker.
         from otp_delivery import tasks
 
-        monkeypatch.setattr(
-            tasks.delivery_send_task, "delay", lambda pk: stack.send_task(tasks.delivery_send_task.name, [pk])
-        )
-        monkeypatch.setattr(
-            tasks.otp_fallback_check_task,
-            "apply_async",
-            lambda args, countdown=None: stack.send_task(tasks.otp_fallback_check_task.name, args, countdown),
-        )
+        for task in (tasks.delivery_send_task, tasks.otp_fallback_check_task):
+            monkeypatch.setattr(
+                task,
+                "apply_async",
+                lambda args, countdown=None, _n=task.name, **k: stack.send_task(_n, args, countdown),
+            )
         return stack
 
     yield build

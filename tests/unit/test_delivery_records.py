@@ -192,15 +192,17 @@ def test_tasks_take_the_record_id_only(django_capture_on_commit_callbacks, monke
     from tests.otp_helpers import voter
 
     sent = []
-    monkeypatch.setattr(tasks.delivery_send_task, "delay", lambda *a, **k: sent.append(("send", a, k)))
-    monkeypatch.setattr(tasks.otp_fallback_check_task, "apply_async", lambda *a, **k: sent.append(("fallback", a, k)))
+    for label, task in (("send", tasks.delivery_send_task), ("fallback", tasks.otp_fallback_check_task)):
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, _l=label, **k: sent.append((_l, tuple(args), k.get("countdown")))
+        )
     member = voter()
     with django_capture_on_commit_callbacks(execute=True):
         otp_challenge_issue(member=member, purpose_ref="ballot:1", channel="sms")
     delivery = Delivery.objects.get()
-    assert ("send", (delivery.pk,), {}) in sent
+    assert ("send", (delivery.pk,), None) in sent
     fallback = [call for call in sent if call[0] == "fallback"]
-    assert fallback == [("fallback", ((delivery.pk,),), {"countdown": 120})]
+    assert fallback == [("fallback", (delivery.pk,), 120)]
     assert tasks.delivery_send_task.acks_late and tasks.otp_fallback_check_task.acks_late
 
 
@@ -224,7 +226,7 @@ def test_sweep_leaves_a_retry_in_its_backoff_alone(backend, settings, monkeypatc
     from otp_delivery.services import delivery_sweep
 
     queued = []
-    monkeypatch.setattr(tasks.delivery_send_task, "delay", queued.append)
+    monkeypatch.setattr(tasks.delivery_send_task, "apply_async", lambda args, **k: queued.extend(args))
     backend(FlakyBackend(1))
     delivery = queued_sms()
     with Clock() as clock:

@@ -1,6 +1,7 @@
-"""Services queue tasks by name (`cms_site.common.queueing.task_enqueue`) without importing
-the tasks modules. In a fresh web process nothing has imported those modules yet; the
-name must still reach the registered task (with its options), not fail after commit."""
+"""Services queue tasks by name (`cms_site.common.queueing.task_enqueue`, which publishes
+through `task_publish`) without importing the tasks modules. In a fresh web process nothing
+has imported those modules yet; the name must still reach the registered task (with its
+options), not fail after commit."""
 
 import json
 import os
@@ -16,11 +17,11 @@ from unittest import mock
 import django
 django.setup()
 from celery.app.task import Task
-from cms_site.common.queueing import task_enqueue
+from cms_site.common.queueing import task_publish
 before = "otp_delivery.tasks" in sys.modules
 with mock.patch.object(Task, "apply_async", autospec=True) as apply_async:
-    task_enqueue("otp_delivery.delivery_send", 7)
-    task_enqueue("otp_delivery.otp_fallback_check", 7, countdown=120)
+    task_publish("otp_delivery.delivery_send", 7)
+    task_publish("otp_delivery.otp_fallback_check", 7, countdown=120)
 calls = [[c.args[0].name, list(c.args[1]), c.kwargs.get("countdown")] for c in apply_async.call_args_list]
 print(json.dumps({"imported_before": before, "calls": calls}))
 """

@@ -1,52 +1,47 @@
-"""`manage.py rundev`: the development server plus a Celery worker and beat, together.
+"""`manage.py rundev`: the development server, a Celery worker with beat, and the outbox
+relay, together and supervised.
 
-Used by `make run`. One Ctrl-C (or SIGTERM) stops everything it started.
+Used by `make run`. A child that dies (a worker crash when the broker drops, say) is
+restarted, not the end of the portal. One Ctrl-C (or SIGTERM) stops everything it started.
 """
 
 import os
 import signal
-import subprocess
 import sys
-import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from cms_site.demo.members import DEMO_STAFF_NATIONAL_CODE, DEMO_STAFF_PASSWORD
+from cms_site.demo.supervisor import Supervisor
+
+
+def dev_processes(*, host: str, port: str) -> dict[str, list[str]]:
+    """What `make run` keeps running: {name: argv}."""
+    python = sys.executable
+    return {
+        "web": [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+        "worker": [
+            python, "-m", "celery", "-A", "cms_site", "worker", "--beat", "--loglevel", "INFO",
+            "--concurrency", "2", "--without-gossip", "--without-mingle",
+            "--schedule", settings.CELERY_BEAT_SCHEDULE_FILENAME,
+        ],
+        "relay": [python, "manage.py", "outbox_relay"],
+    }  # fmt: skip
 
 
 class Command(BaseCommand):
-    help = "Serve the portal on 127.0.0.1:$PORT with a Celery worker and beat on the configured broker."
+    help = (
+        "Serve the portal on 127.0.0.1:$PORT with a Celery worker, beat and the outbox relay, restarting any that dies."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
 
     def handle(self, *args, host, port, **options):
-        python = sys.executable
-        env = os.environ.copy()
-        celery = [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "cms_site",
-            "worker",
-            "--beat",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--schedule",
-            settings.CELERY_BEAT_SCHEDULE_FILENAME,
-        ]
-        web = [python, "manage.py", "runserver", f"{host}:{port}", "--noreload"]
-        children = [
-            subprocess.Popen(celery, env=env, start_new_session=True),  # noqa: S603 - fixed argv
-            subprocess.Popen(web, env=env, start_new_session=True),  # noqa: S603 - fixed argv
-        ]
+        supervisor = Supervisor(dev_processes(host=host, port=port), env=os.environ.copy(), out=self.stdout)
+        supervisor.check()  # start them all
         base = f"http://{host}:{port}"
         self.stdout.write(
             "\n".join(
@@ -62,35 +57,16 @@ class Command(BaseCommand):
                     f"  Outgoing email   {settings.EMAIL_FILE_PATH}",
                     f"  Outbox page      {base}/dev/outbox/ (latest SMS and emails, DEBUG only)",
                     f"  Inbound SMS token (X-Inbound-Token): {settings.SMS_INBOUND_TOKEN}",
-                    f"  Celery broker    {settings.CELERY_BROKER_URL} (worker and beat running)",
-                    "Press Ctrl-C once to stop everything.",
+                    f"  Celery broker    {settings.CELERY_BROKER_URL} (worker, beat and outbox relay running)",
+                    "A process that dies is restarted. Press Ctrl-C once to stop everything.",
                     "",
                 ]
             )
         )
-        stopping = False
-
-        def stop(*_):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, lambda *_: supervisor.stopping.set())
+        signal.signal(signal.SIGTERM, lambda *_: supervisor.stopping.set())
         try:
-            while not stopping and all(child.poll() is None for child in children):
-                time.sleep(0.5)
+            supervisor.run()
         finally:
-            for child in children:
-                if child.poll() is None:
-                    # The main process only: Celery then shuts its pool down itself (warm shutdown).
-                    child.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    os.killpg(child.pid, signal.SIGKILL)
-            self.stdout.write("Stopped the web server and the Celery worker.")
-        failed = [child.args[2] if len(child.args) > 2 else child.args for child in children if child.returncode]
-        if not stopping and failed:
-            sys.exit(1)
+            supervisor.stop()
+            self.stdout.write("Stopped the web server, the Celery worker and the outbox relay.")
