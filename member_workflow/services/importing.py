@@ -322,8 +322,8 @@ def _write_chunk(*, association, chunk: list[_Row], state, report: ImportReport,
         )
         _insert(
             MemberCredential,
-            ["member", "state", "state_changed_at", "reset_code_digest"],
-            [(pk, PasswordState.RANDOM_UNREVEALED, now, "") for pk in created_ids],
+            ["member", "state", "state_changed_at", "reset_code_digest", "reset_code_failures"],
+            [(pk, PasswordState.RANDOM_UNREVEALED, now, "", 0) for pk in created_ids],
         )
         actor_id = actor.pk if actor is not None else None
         _insert(
