@@ -42,6 +42,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("accounts/", include("member_workflow.urls")),
     path("voting/", include("election_pages.voting.urls")),
+    path("supervisor/", include("election_pages.secrecy.urls")),
     path("", include("election_pages.results.urls")),
     path("", include(otp_urls)),
     path("", include(wagtail_urls)),

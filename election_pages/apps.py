@@ -21,7 +21,9 @@ class ElectionPagesConfig(AppConfig):
         from .pages import signals  # noqa: F401 - connects the cache invalidation receivers
         from .pages.hooks import page_builder_register
         from .results import services as results
+        from .secrecy import services as secrecy
         from .voting import archive as voting_archive
+        from .voting import unsealing
         from .voting.inbound import vote_confirmation_handler
 
         # The lower members app asks through these hooks; it never imports this app.
@@ -38,10 +40,13 @@ class ElectionPagesConfig(AppConfig):
             "notice_announcement": notices.notice_announcement_start,
             "notice_results": notices.notice_results_start,
             "tally_request": results.election_tally_request,
+            "ciphertexts_purge": unsealing.ciphertexts_purge,
+            "ballot_box_rewrite": unsealing.ballot_box_rewrite,
         }
         for name, effect in effects.items():
             transition_effect_register(name=name, effect=effect)
         minute_job_register(name="reminded", job=notices.notifications_reminders_start)
+        minute_job_register(name="key_warned", job=secrecy.key_ceremony_warnings_send)
 
         # What the page types render (they never import the context or selectors modules).
         builders = {

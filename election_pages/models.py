@@ -14,4 +14,5 @@ from .pages.models import (  # noqa: F401
     StandardPage,
 )
 from .results.models import ElectionResult, TallyRun  # noqa: F401
-from .voting.models import BallotSession, Participation, SealedBallot  # noqa: F401
+from .secrecy.models import ElectionSupervisor, SupervisorKey  # noqa: F401
+from .voting.models import AnonymousBallot, BallotSession, CastBallot, Participation  # noqa: F401

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from wagtail import hooks
 from wagtail.admin.panels import ObjectList
 from wagtail.admin.ui.tables import Column, UpdatedAtColumn
@@ -19,13 +20,14 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms_site.common.digits import persian_digits
 from election_pages.lifecycle.admin_forms import (
     LOCKED_MESSAGE,
     CandidateAdminForm,
     ElectionAdminForm,
     ElectionTransitionForm,
 )
-from election_pages.lifecycle.models import Candidate, Election
+from election_pages.lifecycle.models import Candidate, Election, ElectionState, can_manage_election
 from election_pages.lifecycle.selectors import document_is_private, election_available_transitions
 from election_pages.lifecycle.services import (
     ElectionTransitionError,
@@ -36,6 +38,16 @@ from election_pages.lifecycle.services import (
 from election_pages.notices.selectors import election_notification_progress, elections_notification_summaries
 from election_pages.results.models import ElectionResult, TallyRun, TallyRunState
 from election_pages.results.selectors import election_tally_run_latest
+from election_pages.secrecy.errors import CeremonyError, UnsealError
+from election_pages.secrecy.forms import SupervisorsForm, UnsealForm
+from election_pages.secrecy.selectors import election_supervision
+from election_pages.secrecy.services import CEREMONY_STATES, election_supervisors_set, key_ceremony_run
+from election_pages.voting.unsealing import (
+    election_unseal,
+    election_unseal_start,
+    unseal_progress,
+    unseal_runs_in_background,
+)
 
 # While a tally runs, the admin page reloads itself every this many seconds.
 TALLY_REFRESH_SECONDS = 3
@@ -65,6 +77,9 @@ class ElectionInspectView(InspectView):
         context["has_result"] = ElectionResult.objects.filter(election=election).exists()
         # Issue 6: each notice, switched on or off, with its progress (queued x of y, sent, failed).
         context["notifications"] = election_notification_progress(election=election)
+        # Issue 12: the supervisors and the key ceremony, linked to their own page.
+        context["supervision"] = election_supervision(election=election)
+        context["supervision_url"] = reverse("election_pages_supervision", args=[election.pk])
         return context
 
 
@@ -186,10 +201,86 @@ def election_transition_view(request, pk: int, name: str):
     )
 
 
+@sensitive_post_parameters()
+@sensitive_variables()
+def election_supervision_view(request, pk: int):
+    """Issue 12: the election's supervisors (هیئت نظارت), its key ceremony and, after the
+    close, the unsealing: k supervisors paste their share phrases into one request."""
+    election = get_object_or_404(Election.objects.select_related("association"), pk=pk)
+    if not can_manage_election(election, request.user):
+        raise PermissionDenied
+    here = reverse("election_pages_supervision", args=[election.pk])
+    seats = max(election.supervisors.count(), election.supervisor_threshold, 1)
+    supervisors_form = SupervisorsForm(
+        request.POST if request.POST.get("action") == "supervisors" else None,
+        initial={
+            "usernames": "\n".join(election.supervisors.values_list("user__username", flat=True)),
+            "threshold": election.supervisor_threshold,
+        },
+    )
+    unseal_form = UnsealForm(request.POST if request.POST.get("action") == "unseal" else None, seats=seats)
+    if request.method == "POST" and request.POST.get("action") == "supervisors" and supervisors_form.is_valid():
+        try:
+            election_supervisors_set(
+                election_id=election.pk,
+                usernames=supervisors_form.cleaned_data["usernames"],
+                threshold=supervisors_form.cleaned_data["threshold"],
+                actor=request.user,
+            )
+        except CeremonyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("هیئت نظارت ذخیره شد."))
+        return redirect(here)
+    if request.method == "POST" and request.POST.get("action") == "ceremony":
+        try:
+            key_ceremony_run(election_id=election.pk, actor=request.user)
+        except CeremonyError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("کلید انتخابات ساخته و سهم هر ناظر برای او رمز شد."))
+        return redirect(here)
+    if request.method == "POST" and request.POST.get("action") == "unseal" and unseal_form.is_valid():
+        if unseal_runs_in_background(election_id=election.pk):
+            try:
+                election_unseal_start(election_id=election.pk, phrases=unseal_form.phrases(), actor=request.user)
+            except UnsealError as error:
+                messages.error(request, str(error))
+            else:
+                messages.info(request, _("سهم‌ها درست است؛ گشودن آرا آغاز شد. پیشرفت آن در همین صفحه دیده می‌شود."))
+            return redirect(here)
+        try:
+            election = election_unseal(election_id=election.pk, phrases=unseal_form.phrases(), actor=request.user)
+        except UnsealError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("آرا گشوده شد: %(ballots)s برگه، %(spoiled)s برگه باطل. اکنون می‌توانید آرا را بشمارید.")
+                % {"ballots": persian_digits(election.unsealed_ballots), "spoiled": persian_digits(election.spoiled_ballots)},
+            )
+            return redirect(reverse(election_viewset.get_url_name("inspect"), args=[election.pk]))
+    return TemplateResponse(
+        request,
+        "election_pages/admin/election_supervision.html",
+        {
+            "election": election,
+            "supervision": election_supervision(election=election),
+            "supervisors_form": supervisors_form,
+            "unseal_form": unseal_form,
+            "can_change": election.state in CEREMONY_STATES,
+            "can_unseal": election.state == ElectionState.CLOSED,
+            "progress": unseal_progress(election_id=election.pk) if election.unsealed_at is None else None,
+            "inspect_url": reverse(election_viewset.get_url_name("inspect"), args=[election.pk]),
+        },
+    )
+
+
 @hooks.register("register_admin_urls")
 def register_election_transition_url():
     return [
-        path("elections/<int:pk>/transition/<str:name>/", election_transition_view, name="election_pages_transition")
+        path("elections/<int:pk>/transition/<str:name>/", election_transition_view, name="election_pages_transition"),
+        path("elections/<int:pk>/supervision/", election_supervision_view, name="election_pages_supervision"),
     ]
 
 

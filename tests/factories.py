@@ -8,6 +8,7 @@ from django.utils import timezone
 from election_pages.lifecycle.models import Candidate, Election, ElectionState, Position
 from election_pages.pages.models import ElectionIndexPage, ElectionPage
 from member_workflow.models import Association, Member, Membership, MembershipState
+from tests.secrecy_helpers import TEST_FINGERPRINT, TEST_PUBLIC_B64, TEST_SHARE_SET, TEST_THRESHOLD
 
 VALID_NATIONAL_CODES = ["0012345679", "0499370899", "2271185327", "1234567891", "0079876544", "3761148917"]
 
@@ -95,6 +96,11 @@ class ElectionFactory(factory.django.DjangoModelFactory):
     voting_ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=1))
     title = factory.Sequence(lambda n: f"انتخابات آزمایشی {n}")
     state = ElectionState.DRAFT
+    # Issue 12: as if the key ceremony had run (tests/secrecy_helpers.py holds the key).
+    public_key = TEST_PUBLIC_B64
+    key_fingerprint = TEST_FINGERPRINT
+    key_share_set = TEST_SHARE_SET
+    supervisor_threshold = TEST_THRESHOLD
 
 
 class PositionFactory(factory.django.DjangoModelFactory):

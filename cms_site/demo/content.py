@@ -372,6 +372,8 @@ ELECTIONS = [
 ]
 
 # Approved members so that the open election can open and a visitor can try voting.
+# Issue 12: the demo elections' supervisors (هیئت نظارت), 2 of 3 (cms_site/demo/supervisors.py).
+DEMO_SUPERVISORS = [("پرویز", "ناظری"), ("شیرین", "امینی"), ("کاوه", "دادگر")]
 DEMO_VOTER_PASSWORD = "DemoVoter2026"  # noqa: S105 - demo login, printed by `manage.py demo`
 DEMO_VOTERS = [
     ("فاطمه", "رحیمی"),

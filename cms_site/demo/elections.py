@@ -33,11 +33,14 @@ from election_pages.pages.models import (
     StandardPage,
 )
 from election_pages.results.services import election_tally
+from election_pages.secrecy import crypto
 from election_pages.voting import services as voting
+from election_pages.voting.unsealing import election_unseal
 from member_workflow.models import Association, Member, MembershipState
 from member_workflow.services.memberships import membership_approve, membership_request
 
 from . import content
+from .supervisors import demo_election_supervise, demo_shares_open, demo_supervisors_build
 
 PAGE_TYPES = {
     "standard": StandardPage,
@@ -274,7 +277,11 @@ def demo_voter_national_codes() -> list[str]:
     return [_demo_national_code(900 + index) for index in range(len(content.DEMO_VOTERS))]
 
 
-def _demo_election(*, spec, index_pages, staff, now):
+def demo_supervisor_national_codes() -> list[str]:
+    return [_demo_national_code(700 + index) for index in range(len(content.DEMO_SUPERVISORS))]
+
+
+def _demo_election(*, spec, index_pages, staff, now, supervisors):
 
     association, _ = Association.objects.get_or_create(
         slug=spec["association"], defaults={"name": content.ASSOCIATIONS[spec["association"]]}
@@ -353,6 +360,7 @@ def _demo_election(*, spec, index_pages, staff, now):
     page_en.save_revision(user=staff).publish()
 
     target = spec["state"]
+    demo_election_supervise(election=election, supervisors=supervisors, staff=staff)
     if target in (ElectionState.ANNOUNCED, ElectionState.OPEN, ElectionState.PUBLISHED):
         services.election_announce(election_id=election.pk, actor=staff)
     if target in (ElectionState.OPEN, ElectionState.PUBLISHED):
@@ -398,17 +406,21 @@ def _demo_past_votes(*, election, staff) -> None:
             picks[str(position.pk)] = [str(pk) for pk in chosen]
         session = voting.ballot_session_start(election_id=election.pk, member=member)
         voting.ballot_channel_choose(session_id=session.pk, member=member, channel="inbound_sms")
-        voting.ballot_select(session_id=session.pk, member=member, selections=picks)
+        # The voter's browser would hold this key (a cookie); here each voter makes one.
+        key = crypto.selections_key_new()
+        voting.ballot_select(session_id=session.pk, member=member, selections=picks, key=key)
         shown = voting.ballot_code_request(session_id=session.pk, member=member)
         voting.ballot_inbound_code_accept(sender_mobile=member.mobile, code=shown)
-        voting.ballot_confirm_received(session_id=session.pk, member=member)
+        voting.ballot_confirm_received(session_id=session.pk, member=member, key=key)
 
 
 def _demo_count_and_publish(*, election, staff) -> None:
-    """Close (its end is now behind), tally and publish through the services, as staff
-    would with the admin buttons."""
+    """Close (its end is now behind), unseal with two demo supervisors' shares (issue 12),
+    tally and publish through the services, as staff and supervisors would in the admin."""
 
     services.election_close(election_id=election.pk, actor=staff)
+    phrases = [phrase for _supervisor, phrase in demo_shares_open(election_id=election.pk)]
+    election_unseal(election_id=election.pk, phrases=phrases, actor=staff)
     election_tally(election_id=election.pk, actor=staff)
     services.election_transition(election_id=election.pk, transition="publish_results", actor=staff)
 
@@ -425,9 +437,12 @@ def demo_elections_build(*, staff) -> dict:
     for slug, name in content.ASSOCIATIONS.items():
         association, _ = Association.objects.get_or_create(slug=slug, defaults={"name": name})
         _demo_voters(association=association, staff=staff)
+    supervisors = demo_supervisors_build(national_codes=demo_supervisor_national_codes())
     now = timezone.now()
     # The past election first: it opens and closes at once, before the open one opens.
     built = {}
     for spec in sorted(content.ELECTIONS, key=lambda s: s["starts_in_days"]):
-        built[spec["key"]] = _demo_election(spec=spec, index_pages=index_pages, staff=staff, now=now)
+        built[spec["key"]] = _demo_election(
+            spec=spec, index_pages=index_pages, staff=staff, now=now, supervisors=supervisors
+        )
     return built

@@ -167,6 +167,7 @@ RATELIMITS = {
     "password_forgot": {"ip": "20/hour", "national_code": "5/hour"},
     "registration": {"ip": "20/hour", "national_code": "10/hour"},
     "profile_change": {"ip": "30/hour", "national_code": "10/hour"},
+    "supervisor_key": {"ip": "30/hour", "national_code": "10/hour"},
 }
 
 # --- Language and time: Persian first, right to left; English as a full translation.
@@ -277,6 +278,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 # election is archived and they are erased. Finished message records go after
 # DELIVERY_RETENTION_DAYS whatever they were for.
 ELECTION_RETENTION_DAYS = env.int("ELECTION_RETENTION_DAYS", default=30)
+# Issue 12: admins are told this many days before the start when the key ceremony is incomplete.
+KEY_CEREMONY_WARNING_DAYS = env.int("KEY_CEREMONY_WARNING_DAYS", default=3)
+# Issue 12: from this many ballots the admin's unsealing runs behind a progress bar.
+UNSEAL_BACKGROUND_FROM = env.int("UNSEAL_BACKGROUND_FROM", default=5000)
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=30)
 # Election notices (issue 6): members per Celery chunk, and the origin of the links in them.
 NOTIFICATION_CHUNK_SIZE = env.int("NOTIFICATION_CHUNK_SIZE", default=200)

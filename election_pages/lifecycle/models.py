@@ -86,6 +86,17 @@ def has_approved_members(election: "Election") -> bool:
     return association_approved_member_count(association=election.association) > 0
 
 
+@fsm_guard(_("کلید انتخابات هنوز ساخته نشده است: هیئت نظارت و کلیدهای شخصی آن‌ها باید ثبت و مراسم کلید انجام شده باشد."))
+def has_election_key(election: "Election") -> bool:
+    """Issue 12: ballots can only be sealed once the key ceremony is complete."""
+    return bool(election.public_key and election.key_share_set is not None)
+
+
+@fsm_guard(_("آرا هنوز با حضور هیئت نظارت گشوده نشده است."))
+def is_unsealed(election: "Election") -> bool:
+    return election.unsealed_at is not None
+
+
 @fsm_guard(_("زمان شروع رای‌گیری هنوز نرسیده است."))
 def start_reached(election: "Election") -> bool:
     return timezone.now() >= election.voting_starts_at
@@ -169,6 +180,22 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         validators=[MinValueValidator(1), MaxValueValidator(REMINDER_MAX_HOURS)],
     )
     has_results_notice = models.BooleanField(_("اعلام نتایج به اعضا"), default=True)
+    # Ballot secrecy (issue 12): the supervisors (هیئت نظارت) hold the election's private key
+    # k-of-n (`election_pages.secrecy`). The server keeps the public key only; ballots are
+    # sealed to it at «ثبت رای» and opened after the close by `supervisor_threshold` of them.
+    supervisor_threshold = models.PositiveSmallIntegerField(
+        _("حد نصاب هیئت نظارت برای گشودن آرا"), default=2, validators=[MinValueValidator(1)], editable=False
+    )
+    public_key = models.CharField(_("کلید عمومی انتخابات"), max_length=64, blank=True, editable=False)
+    key_fingerprint = models.CharField(_("اثر انگشت کلید انتخابات"), max_length=64, blank=True, editable=False)
+    key_share_set = models.PositiveIntegerField(_("شناسه سهم‌های کلید"), null=True, blank=True, editable=False)
+    key_ceremony_at = models.DateTimeField(_("زمان ساخت کلید انتخابات"), null=True, blank=True, editable=False)
+    # When the association's admins were told that the ceremony is still incomplete.
+    key_warning_at = models.DateTimeField(_("زمان هشدار کلید ناقص"), null=True, blank=True, editable=False)
+    unsealed_at = models.DateTimeField(_("زمان گشودن آرا"), null=True, blank=True, editable=False)
+    unsealed_ballots = models.PositiveIntegerField(_("آرای گشوده"), default=0, editable=False)
+    spoiled_ballots = models.PositiveIntegerField(_("آرای باطل (گشوده نشد)"), default=0, editable=False)
+    ciphertexts_purged_at = models.DateTimeField(_("زمان پاک کردن آرای رمز شده"), null=True, blank=True, editable=False)
 
     panels = [
         FieldPanel("title"),
@@ -226,7 +253,7 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         field=state,
         source=ElectionState.ANNOUNCED,
         target=ElectionState.OPEN,
-        conditions=[start_reached, positions_are_filled, has_approved_members],
+        conditions=[start_reached, positions_are_filled, has_approved_members, has_election_key],
         permission=can_manage_election,
         custom={
             "label": _("شروع رای‌گیری"),
@@ -269,7 +296,7 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         field=state,
         source=ElectionState.CLOSED,
         target=ElectionState.TALLIED,
-        conditions=[has_stored_result],
+        conditions=[is_unsealed, has_stored_result],
         permission=can_manage_election,
         # The admin button queues a tally run (count, store, then this transition).
         custom={
@@ -287,7 +314,13 @@ class Election(ConcurrentTransitionMixin, ClusterableModel):
         source=ElectionState.TALLIED,
         target=ElectionState.PUBLISHED,
         permission=can_manage_election,
-        custom={"label": _("اعلام نتایج"), "admin": True, "after_commit": ("notice_results",)},
+        # Issue 12: the ciphertexts go with the publication; the tracker list stays.
+        custom={
+            "label": _("اعلام نتایج"),
+            "admin": True,
+            "effects": ("ciphertexts_purge",),
+            "after_commit": ("notice_results", "ballot_box_rewrite"),
+        },
     )
     def publish_results(self, *, by, reason: str = "") -> None:
         self._record(by, reason)

@@ -9,6 +9,15 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def receipt_code_new():
+    # The receipts of issue 5, replaced by trackers in 0012 (issue 12); kept for history.
+    import secrets
+
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -22,7 +31,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('choices', models.JSONField(verbose_name='آرای برگه')),
-                ('receipt', models.CharField(default=election_pages.voting.models.receipt_code_new, max_length=20, unique=True, verbose_name='کد رهگیری')),
+                ('receipt', models.CharField(default=receipt_code_new, max_length=20, unique=True, verbose_name='کد رهگیری')),
                 ('election', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sealed_ballots', to='election_pages.election', verbose_name='انتخابات')),
             ],
             options={

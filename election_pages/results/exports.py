@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from election_pages.lifecycle.models import Election
 
 from .selectors import election_minutes
-from .services import sealed_ballots_export
+from .services import anonymous_ballots_export
 
 FONTS_DIR = settings.BASE_DIR / "static" / "fonts" / "vazirmatn"
 MINUTES_TEMPLATE = "election_pages/results/election_minutes.html"
@@ -80,8 +80,7 @@ def election_results_csv(*, election: Election) -> str:
 
 
 def _stored_file(*, election: Election, name: str, build) -> bytes:
-    """A public file that only depends on the stored result (the receipts, the anonymous
-    ballots): built once per result and kept in the media storage, so a download never
+    """A public file that only depends on the stored result (the anonymous ballots): built once per result and kept in the media storage, so a download never
     re-reads every ballot. A concurrent first build only writes a spare copy."""
     result = election.result
     path = f"results/{election.pk}/{result.pk}-{result.tallied_at:%Y%m%d%H%M%S%f}/{name}"
@@ -91,14 +90,11 @@ def _stored_file(*, election: Election, name: str, build) -> bytes:
         return stored.read()
 
 
-def election_receipts_file(*, election: Election) -> bytes:
-    """Every counted receipt, sorted, one per line (R2)."""
-
-    def build() -> bytes:
-        receipts = election.sealed_ballots.order_by("receipt").values_list("receipt", flat=True)
-        return ("\n".join(receipts) + "\n").encode()
-
-    return _stored_file(election=election, name="receipts.txt", build=build)
+def election_trackers_file(*, election: Election) -> bytes:
+    """Every cast ballot's tracker, sorted by value (never in the order cast), one per line
+    (R2, issue 12). Built live: during the vote the list grows."""
+    trackers = election.cast_ballots.order_by("tracker").values_list("tracker", flat=True)
+    return "".join(f"{t}\n" for t in trackers).encode()
 
 
 def election_ballots_file(*, election: Election, fmt: str) -> bytes:
@@ -106,7 +102,7 @@ def election_ballots_file(*, election: Election, fmt: str) -> bytes:
     recount` reads) or CSV (one row per ballot and position)."""
 
     def build() -> bytes:
-        data = sealed_ballots_export(election_id=election.pk)
+        data = anonymous_ballots_export(election_id=election.pk)
         if fmt == "json":
             return json.dumps(data, ensure_ascii=False).encode()
         buffer = io.StringIO()

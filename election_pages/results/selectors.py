@@ -62,9 +62,31 @@ def result_for_display(*, result: ElectionResult) -> dict:
     }
 
 
-def receipt_is_counted(*, election: Election, receipt: str) -> bool:
-    """R2: is this receipt among the election's counted (sealed) ballots? Says nothing else."""
-    return election.sealed_ballots.filter(receipt=receipt).exists()
+# Issue 12: the trackers board is public from the opening of the vote on.
+TRACKER_BOARD_STATES = (
+    ElectionState.OPEN,
+    ElectionState.CLOSED,
+    ElectionState.TALLIED,
+    ElectionState.PUBLISHED,
+    ElectionState.ARCHIVED,
+)
+TRACKER_MIN_DIGITS = 16  # a voter may type the first 16 characters or more
+
+
+def election_trackers_visible(*, election: Election) -> bool:
+    return election.state in TRACKER_BOARD_STATES
+
+
+def tracker_is_cast(*, election: Election, tracker: str) -> bool:
+    """R2, issue 12: is a ballot with this tracker (or with a tracker starting with these
+    16 or more characters) in the election's ballot box? Says nothing else."""
+    if len(tracker) < TRACKER_MIN_DIGITS:
+        return False
+    return election.cast_ballots.filter(tracker__startswith=tracker).exists()
+
+
+def election_tracker_count(*, election: Election) -> int:
+    return election.cast_ballots.count()
 
 
 def election_audit_summary(*, election: Election) -> list[dict]:

@@ -22,7 +22,7 @@ from cms_site.common.queueing import task_enqueue
 from election_pages.lifecycle.models import Election, ElectionState
 from election_pages.lifecycle.selectors import election_ballot_positions
 from election_pages.lifecycle.services import ElectionTransitionError, election_transition
-from election_pages.voting.models import Participation, SealedBallot
+from election_pages.voting.models import AnonymousBallot, Participation
 from member_workflow.selectors import association_approved_member_count
 
 from .models import TALLY_RUN_ACTIVE_STATES, ElectionResult, TallyRun, TallyRunState
@@ -35,13 +35,22 @@ Progress = Callable[..., None]
 
 
 class TallyMismatchError(Exception):
-    """The sealed ballots and the participations differ: counting must not go on."""
+    """The unsealed plus spoiled ballots and the participations differ: counting must not
+    go on (issue 12, item 7)."""
 
-    def __init__(self, *, sealed: int, participations: int):
-        self.sealed, self.participations = sealed, participations
+    def __init__(self, *, sealed: int, participations: int, spoiled: int = 0):
+        self.sealed, self.participations, self.spoiled = sealed, participations, spoiled
         super().__init__(
-            f"sealed ballots ({sealed}) differ from participations ({participations}) by {sealed - participations}"
+            f"unsealed ballots ({sealed}) plus spoiled ballots ({spoiled}) differ from participations"
+            f" ({participations}) by {sealed + spoiled - participations}"
         )
+
+
+class TallyNotUnsealedError(Exception):
+    """The supervisors have not unsealed the ballots yet: there is nothing to count."""
+
+    def __init__(self):
+        super().__init__("the ballots have not been unsealed by the supervisors yet")
 
 
 _COUNT_SQL = {
@@ -73,7 +82,7 @@ _BLANK_SQL = {
 
 
 def _run(sql_by_vendor: dict, election_id: int) -> list[tuple]:
-    sql = sql_by_vendor[connection.vendor].format(table=connection.ops.quote_name(SealedBallot._meta.db_table))
+    sql = sql_by_vendor[connection.vendor].format(table=connection.ops.quote_name(AnonymousBallot._meta.db_table))
     with connection.cursor() as cursor:
         cursor.execute(sql, [election_id])
         return cursor.fetchall()
@@ -93,11 +102,15 @@ def election_blank_counts(*, election_id: int) -> dict[int, int]:
 
 
 def election_tally_check(*, election_id: int) -> int:
-    """The sealed ballots must equal the participations exactly; returns that number."""
-    sealed = SealedBallot.objects.filter(election_id=election_id).count()
+    """The unsealed ballots plus the spoiled ones (ciphertexts that did not open) must equal
+    the participations exactly; returns the number of unsealed ballots, which are counted."""
+    unsealed_at, spoiled = Election.objects.values_list("unsealed_at", "spoiled_ballots").get(pk=election_id)
+    if unsealed_at is None:
+        raise TallyNotUnsealedError()
+    sealed = AnonymousBallot.objects.filter(election_id=election_id).count()
     participations = Participation.objects.filter(election_id=election_id).count()
-    if sealed != participations:
-        raise TallyMismatchError(sealed=sealed, participations=participations)
+    if sealed + spoiled != participations:
+        raise TallyMismatchError(sealed=sealed, participations=participations, spoiled=spoiled)
     return sealed
 
 
@@ -203,9 +216,10 @@ def tally_totals(tally: ElectionTally) -> dict[str, dict[str, int]]:
     }
 
 
-def sealed_ballots_export(*, election_id: int) -> dict:
+def anonymous_ballots_export(*, election_id: int) -> dict:
     """The anonymous ballots (choices only) in a random order — ordered by their random
-    UUIDs — with the ballot structure, for anyone to recount (R2). No receipts, no ids."""
+    UUIDs — with the ballot structure, for anyone to recount (R2). No trackers, no ids: a
+    tracker printed beside its choices would let a voter prove their vote to a buyer."""
     election = Election.objects.get(pk=election_id)
     positions = [
         {
@@ -220,7 +234,7 @@ def sealed_ballots_export(*, election_id: int) -> dict:
         for position in election_ballot_positions(election=election)
     ]
     ballots = list(
-        SealedBallot.objects.filter(election_id=election_id).order_by("id").values_list("choices", flat=True)
+        AnonymousBallot.objects.filter(election_id=election_id).order_by("id").values_list("choices", flat=True)
     )
     return {"election": election_id, "positions": positions, "ballots": ballots}
 
@@ -290,7 +304,7 @@ def _election_tally_store(*, election_id: int, actor, tally: ElectionTally) -> E
     election = Election.objects.select_for_update().get(pk=election_id)
     if election.state in TALLIED_STATES:
         return election.result
-    if SealedBallot.objects.filter(election_id=election_id).count() != tally.ballots:
+    if AnonymousBallot.objects.filter(election_id=election_id).count() != tally.ballots:
         tally = election_tally_compute(election_id=election_id)  # only if something moved under us
     head = AuditHead.objects.filter(pk=1).values_list("entry_hash", flat=True).first() or ""
     result, _created = ElectionResult.objects.update_or_create(
@@ -370,14 +384,15 @@ def tally_mismatch_report(error: TallyMismatchError) -> str:
     numbers = {
         "sealed": persian_digits(error.sealed),
         "participations": persian_digits(error.participations),
-        "difference": persian_digits(error.sealed - error.participations),
+        "spoiled": persian_digits(error.spoiled),
+        "difference": persian_digits(error.sealed + error.spoiled - error.participations),
     }
     with translation.override(settings.LANGUAGE_CODE):
         return (
             _(
-                "شمارش انجام نشد: تعداد برگه‌های رای مهر و موم شده (%(sealed)s) با تعداد مشارکت‌های ثبت شده "
-                "(%(participations)s) برابر نیست (اختلاف: %(difference)s). هیچ نتیجه‌ای ذخیره نشد؛ پیش از شمارش "
-                "دوباره، این اختلاف را بررسی کنید."
+                "شمارش انجام نشد: تعداد برگه‌های رای گشوده (%(sealed)s) به اضافه برگه‌های باطل (%(spoiled)s) با "
+                "تعداد مشارکت‌های ثبت شده (%(participations)s) برابر نیست (اختلاف: %(difference)s). هیچ نتیجه‌ای "
+                "ذخیره نشد؛ پیش از شمارش دوباره، این اختلاف را بررسی کنید."
             )
             % numbers
         )
@@ -396,6 +411,10 @@ def election_tally_run(*, run_id: int) -> TallyRun:
         election_tally(election_id=run.election_id, actor=run.requested_by, progress=_run_progress(run_id))
     except TallyMismatchError as error:
         return _run_move(run_id, "fail", report=tally_mismatch_report(error))
+    except TallyNotUnsealedError:
+        with translation.override(settings.LANGUAGE_CODE):
+            report = _("آرا هنوز با حضور هیئت نظارت گشوده نشده است.")
+        return _run_move(run_id, "fail", report=report)
     except ElectionTransitionError as error:
         return _run_move(run_id, "fail", report=" ".join(error.messages))
     except Exception:

@@ -13,9 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from cms_site.common.captcha import CaptchaFormMixin
 from cms_site.common.digits import normalize_digits
 from election_pages.lifecycle.models import Election, ElectionState
+from election_pages.secrecy.crypto import tracker_normalise
 
-from .exports import election_ballots_file, election_minutes_pdf, election_receipts_file, election_results_csv
-from .selectors import election_audit_summary, election_results_visible, receipt_is_counted, result_for_display
+from .exports import election_ballots_file, election_minutes_pdf, election_results_csv, election_trackers_file
+from .selectors import (
+    TRACKER_MIN_DIGITS,
+    election_audit_summary,
+    election_results_visible,
+    election_tracker_count,
+    election_trackers_visible,
+    result_for_display,
+    tracker_is_cast,
+)
 
 
 def _visible_election(request, election_id: int) -> Election:
@@ -25,11 +34,21 @@ def _visible_election(request, election_id: int) -> Election:
     return election
 
 
-class ReceiptCheckForm(CaptchaFormMixin, forms.Form):
-    receipt = forms.CharField(label=_("کد رهگیری"), max_length=30)
+def _board_election(election_id: int) -> Election:
+    election = get_object_or_404(Election.objects.select_related("association"), pk=election_id)
+    if not election_trackers_visible(election=election):
+        raise Http404
+    return election
 
-    def clean_receipt(self):
-        return normalize_digits(self.cleaned_data["receipt"]).strip().upper().replace(" ", "")
+
+class TrackerCheckForm(CaptchaFormMixin, forms.Form):
+    tracker = forms.CharField(label=_("کد پیگیری برگه رای"), max_length=200)
+
+    def clean_tracker(self):
+        value = tracker_normalise(normalize_digits(self.cleaned_data["tracker"]))
+        if len(value) < TRACKER_MIN_DIGITS:
+            raise forms.ValidationError(_("دست‌کم ۱۶ نویسه اول کد پیگیری را وارد کنید (فاصله و خط تیره لازم نیست)."))
+        return value
 
 
 def election_results(request, election_id: int):
@@ -47,23 +66,30 @@ def election_results(request, election_id: int):
 
 
 def election_receipts(request, election_id: int):
-    election = _visible_election(request, election_id)
+    """The public trackers board (issue 12): from the opening of the vote on, anyone can
+    check that a tracker is in the ballot box, and download the whole sorted list."""
+    election = _board_election(election_id)
     outcome = None
-    form = ReceiptCheckForm(request.POST or None)
+    form = TrackerCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = receipt_is_counted(election=election, receipt=form.cleaned_data["receipt"])
+        outcome = tracker_is_cast(election=election, tracker=form.cleaned_data["tracker"])
     return render(
         request,
         "election_pages/results/election_receipts.html",
-        {"election": election, "form": form, "outcome": outcome},
+        {
+            "election": election,
+            "form": form,
+            "outcome": outcome,
+            "tracker_count": election_tracker_count(election=election),
+            "has_results": election_results_visible(election=election, user=request.user),
+        },
     )
 
 
 def election_receipts_download(request, election_id: int):
-    election = _visible_election(request, election_id)
-    data = election_receipts_file(election=election)
-    response = HttpResponse(data, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-receipts.txt"'
+    election = _board_election(election_id)
+    response = HttpResponse(election_trackers_file(election=election), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="election-{election.pk}-trackers.txt"'
     return response
 
 

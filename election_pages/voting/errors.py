@@ -102,3 +102,10 @@ class OverLimit(InvalidBallot):
 
     def __str__(self):
         return str(self.message) % {"position": self.position, "limit": persian_digits(self.limit)}
+
+
+class SelectionsUnreadable(InvalidBallot):
+    """Issue 12: the selections are kept encrypted under a key that only the voter's browser
+    holds; this browser does not have it (another browser, or its cookies were cleared)."""
+
+    message = _("انتخاب‌های شما در این مرورگر در دسترس نیست؛ لطفاً نامزدها را دوباره انتخاب کنید.")

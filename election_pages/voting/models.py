@@ -7,14 +7,17 @@
   then they are erased.
 - `Participation`: who voted in which election. A database unique constraint makes it one
   vote per member per election, whatever the concurrency.
-- `SealedBallot`: the anonymous ballot. No link to the voter: no foreign key but the
-  election, nothing derived from the member, a random primary key, no timestamp. Only the
-  chosen candidate ids per position and a random receipt code.
+- `CastBallot` (issue 12): the ballot box. The choices sealed to the election's public key
+  (whose private half only the supervisors can rebuild, k of n) and the ballot's tracker,
+  the SHA-256 of that ciphertext. After the results are published the ciphertexts are
+  deleted and only the trackers stay.
+- `AnonymousBallot`: a ballot as the supervisors' unsealing wrote it, in a random order
+  with a random id. No link to the voter and none to the ciphertext it came from: no
+  foreign key but the election, no timestamp, no tracker. Only the chosen candidate ids.
 
 Transition bodies only assign fields; `services.py` locks, checks, audits and schedules.
 """
 
-import secrets
 import uuid
 
 from django.conf import settings
@@ -22,16 +25,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-
-RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud without doubt
-RECEIPT_LENGTH = 12
-
-
-def receipt_code_new() -> str:
-    """A random tracking code, e.g. «K7QF-3MZP-9XWA». 60 bits from the OS generator; it says
-    nothing about the voter or the choices."""
-    raw = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
-    return "-".join(raw[i : i + 4] for i in range(0, RECEIPT_LENGTH, 4))
 
 
 class ConfirmChannel(models.TextChoices):
@@ -88,8 +81,9 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
     state = FSMField(
         _("وضعیت"), max_length=20, choices=BallotSessionState.choices, default=BallotSessionState.DRAFT, protected=True
     )
-    # {"<position id>": [candidate ids]} until sealed or expired; then {}.
-    selections = models.JSONField(_("انتخاب‌ها"), default=dict, blank=True)
+    # {"<position id>": [candidate ids]} until sealed or expired, encrypted under a key that
+    # only the voter's browser holds (an HttpOnly cookie, never the session); then empty.
+    selections_sealed = models.BinaryField(_("انتخاب‌های رمز شده"), null=True, blank=True)
     # Third channel: keyed hash of the 4-digit code the voter SMSes to the system number.
     inbound_code_digest = models.CharField(_("چکیده کد پیامک ورودی"), max_length=64, blank=True)
     # Third channel: wrong codes SMSed for the current code; at INBOUND_CODE_MAX_WRONG it is void.
@@ -164,8 +158,8 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         conditions=[has_channel],
         custom={"label": _("انتخاب نامزدها")},
     )
-    def select(self, *, selections: dict) -> None:
-        self.selections = selections
+    def select(self, *, selections_sealed: bytes) -> None:
+        self.selections_sealed = selections_sealed
         self._touch()
 
     # V6, going back after the code went out: the selections are replaced and the session
@@ -182,13 +176,13 @@ class BallotSession(ConcurrentTransitionMixin, models.Model):
         target=BallotSessionState.CODE_RECEIVED,
         custom={"label": _("بازگشت و تغییر انتخاب‌ها")},
     )
-    def reselect(self, *, selections: dict) -> None:
-        self.selections = selections
+    def reselect(self, *, selections_sealed: bytes) -> None:
+        self.selections_sealed = selections_sealed
         self._touch()
 
     def _erase(self) -> None:
         """Nothing voter-linked outlives the session: choices and the inbound code go."""
-        self.selections = {}
+        self.selections_sealed = None
         self.inbound_code_digest = ""
         self._touch()
 
@@ -288,22 +282,42 @@ class Participation(models.Model):
         return f"{self.election_id}:{self.member_id}"
 
 
-class SealedBallot(models.Model):
-    """An anonymous ballot (V7). Deliberately nothing but: a random id, the election, the
-    chosen candidate ids per position, and the receipt. tests/unit/test_voting_secrecy.py
-    fails if a field or relation that could lead back to the voter is added."""
+class CastBallot(models.Model):
+    """The ballot box (issue 12): a sealed ballot and its tracker. The ciphertext opens only
+    with the election's private key, which the server never holds; it is deleted once the
+    results are published (the tracker stays, so voters can still find theirs)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     election = models.ForeignKey(
-        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="sealed_ballots"
+        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="cast_ballots"
+    )
+    ciphertext = models.BinaryField(_("برگه رای رمز شده"), null=True)
+    tracker = models.CharField(_("کد پیگیری برگه"), max_length=64)
+
+    class Meta:
+        verbose_name = _("برگه رای رمز شده")
+        verbose_name_plural = _("صندوق رای")
+        constraints = [models.UniqueConstraint(fields=["election", "tracker"], name="voting_one_tracker_per_ballot")]
+
+    def __str__(self):
+        return self.tracker
+
+
+class AnonymousBallot(models.Model):
+    """An unsealed anonymous ballot (V7). Deliberately nothing but: a random id, the
+    election, the chosen candidate ids per position. tests/unit/test_voting_core.py fails if
+    a field or relation that could lead back to the voter is added."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    election = models.ForeignKey(
+        "election_pages.Election", verbose_name=_("انتخابات"), on_delete=models.PROTECT, related_name="anonymous_ballots"
     )
     # {"<position id>": [sorted candidate ids]}; every position of the ballot is present.
     choices = models.JSONField(_("آرای برگه"))
-    receipt = models.CharField(_("کد رهگیری"), max_length=20, unique=True, default=receipt_code_new)
 
     class Meta:
-        verbose_name = _("برگه رای مهر و موم شده")
-        verbose_name_plural = _("برگه‌های رای مهر و موم شده")
+        verbose_name = _("برگه رای گشوده (بی‌نام)")
+        verbose_name_plural = _("برگه‌های رای گشوده (بی‌نام)")
 
     def __str__(self):
-        return self.receipt
+        return str(self.id)

@@ -17,6 +17,11 @@ def member_has_voted(*, election_id: int, member) -> bool:
     return Participation.objects.filter(election_id=election_id, member=member).exists()
 
 
+def member_voted_at(*, election_id: int, member):
+    """When the member voted in this election (issue 12: "you voted at …"), or None."""
+    return Participation.objects.filter(election_id=election_id, member=member).values_list("created_at", flat=True).first()
+
+
 def member_is_approved(*, election, member) -> bool:
     """M10 for the election's organising association."""
     return Membership.objects.filter(
@@ -71,11 +76,12 @@ def ballot_positions(*, election) -> list:
     return election_ballot_positions(election=election)
 
 
-def ballot_selection_summary(*, session) -> list[dict]:
-    """V5 review: the chosen candidates per position (from the live session only)."""
-    chosen = {int(k): set(v) for k, v in (session.selections or {}).items()}
+def ballot_selection_summary(*, election, selections: dict) -> list[dict]:
+    """V5 review: the chosen candidates per position (the live session's selections, as
+    the voter's browser key opened them)."""
+    chosen = {int(k): set(v) for k, v in selections.items()}
     summary = []
-    for position in election_ballot_positions(election=session.election):
+    for position in election_ballot_positions(election=election):
         picked = [c for c in position.ballot_candidates if c.pk in chosen.get(position.pk, set())]
         summary.append({"position": position, "candidates": picked})
     return summary

@@ -25,6 +25,7 @@ from django_fsm import can_proceed
 from cms_site.audit.services import audit_record
 from election_pages.lifecycle.models import Election
 from election_pages.lifecycle.selectors import election_ballot_positions, election_is_in_voting_window
+from election_pages.secrecy import crypto
 from member_workflow.models import Membership, MembershipState
 from member_workflow.services.passwords import password_equals_national_code, password_is_national_code
 from otp_delivery.exceptions import OtpAlreadyUsed
@@ -39,6 +40,7 @@ from .errors import (
     NotAMember,
     OverLimit,
     PasswordIsNationalCode,
+    SelectionsUnreadable,
     SessionExpired,
     SessionNotFound,
     SessionWrongStep,
@@ -46,7 +48,7 @@ from .errors import (
     UnknownPosition,
     VotingNotOpen,
 )
-from .models import LIVE_STATES, BallotSession, BallotSessionState, ConfirmChannel, Participation, SealedBallot
+from .models import LIVE_STATES, BallotSession, BallotSessionState, CastBallot, ConfirmChannel, Participation
 from .selectors import channel_options
 
 logger = logging.getLogger(__name__)
@@ -221,6 +223,16 @@ def ballot_channel_choose(*, session_id, member, channel: str) -> BallotSession:
     return session
 
 
+def ballot_plaintext_size(*, election: Election) -> int:
+    """The fixed length every sealed ballot of this election is padded to (issue 12): the
+    fullest possible ballot, so a ciphertext's length says nothing about the choices."""
+    positions = election_ballot_positions(election=election)
+    widest = max((c.pk for p in positions for c in p.ballot_candidates), default=0)
+    return crypto.ballot_plaintext_size(
+        limits={str(p.pk): p.selection_limit for p in positions}, id_digits=len(str(widest))
+    )
+
+
 def _clean_selections(*, election: Election, raw: dict) -> dict:
     """V4, on the server: every key a position of this election, every value a live
     candidate of that position, no duplicates, at most the position's limit. Fewer is fine."""
@@ -246,29 +258,42 @@ def _clean_selections(*, election: Election, raw: dict) -> dict:
     return clean
 
 
+def ballot_selections(*, session: BallotSession, key: bytes | None) -> dict:
+    """The session's selections, opened with the key held by the voter's browser; {} when
+    there are none. Raises SelectionsUnreadable when they exist but this browser's key does
+    not open them (another browser, cleared cookies)."""
+    if not session.selections_sealed:
+        return {}
+    opened = crypto.selections_open(bytes(session.selections_sealed), key=key) if key else None
+    if opened is None:
+        raise SelectionsUnreadable()
+    return opened
+
+
 @sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
-def ballot_select(*, session_id, member, selections: dict) -> BallotSession:
-    """V4 «انتخاب»: replace the selections. Nothing changes when the ballot is invalid. If a
-    code was already sent for this session it stays valid (`reselect`; see the module
+def ballot_select(*, session_id, member, selections: dict, key: bytes) -> BallotSession:
+    """V4 «انتخاب»: replace the selections, stored encrypted under `key`, which only the
+    voter's browser keeps (issue 12). Nothing changes when the ballot is invalid. If a code
+    was already sent for this session it stays valid (`reselect`; see the module
     docstring); before that a channel must have been chosen (`select`'s condition)."""
     session, election = _step(session_id=session_id, member=member)
     step = session.reselect if session.has_code else session.select
     _require(step)
     clean = _clean_selections(election=election, raw=selections)
-    step(selections=clean)
+    step(selections_sealed=crypto.selections_seal(clean, key=key))
     session.save()
     audit_record(actor=member, action="ballot.select", target=session, payload={"election_id": election.pk})
     return session
 
 
 @sensitive_variables()  # error reports never show codes or choices
-def ballot_submit(*, session_id, member, selections: dict) -> str:
+def ballot_submit(*, session_id, member, selections: dict, key: bytes) -> str:
     """The ballot page's «انتخاب»: `ballot_select`, then, the first time, `ballot_code_request`
     (V5: the review page comes with the code on its way). Two transactions on purpose: when
     the code cannot go out yet (an `OtpError`), the selections are kept and the review page
     offers «ارسال کد تایید». Returns the third channel's code to show, or ""."""
-    session = ballot_select(session_id=session_id, member=member, selections=selections)
+    session = ballot_select(session_id=session_id, member=member, selections=selections, key=key)
     if session.has_code:
         return ""
     return ballot_code_request(session_id=session_id, member=member)
@@ -321,8 +346,8 @@ def ballot_abandon(*, session_id, member) -> None:
 
 
 @sensitive_variables()  # error reports never show the code
-def ballot_confirm(*, session_id, member, code: str) -> str:
-    """V6 «ثبت رای» with a code from email or SMS. Returns the receipt.
+def ballot_confirm(*, session_id, member, code: str, key: bytes | None) -> str:
+    """V6 «ثبت رای» with a code from email or SMS. Returns the ballot's tracker.
 
     The typed code is checked first in otp_delivery's own committed transaction (so a wrong
     guess counts even though nothing else happens); everything else is one atomic
@@ -338,7 +363,7 @@ def ballot_confirm(*, session_id, member, code: str) -> str:
         _otp_verify(member=member, purpose_ref=session.purpose_ref, token=code)
     except OtpAlreadyUsed:
         pass
-    return _ballot_seal(session_id=session_id, member=member, via_inbound=False)
+    return _ballot_seal(session_id=session_id, member=member, via_inbound=False, key=key)
 
 
 @sensitive_variables()  # error reports never show codes or choices
@@ -390,21 +415,22 @@ def _inbound_code_wrong(session: BallotSession) -> None:
     session.save(update_fields=fields)
 
 
-def ballot_confirm_received(*, session_id, member) -> str:
+def ballot_confirm_received(*, session_id, member, key: bytes | None) -> str:
     """Third channel: the polling review page seals the ballot once the SMS has arrived.
-    Returns the receipt."""
-    return _ballot_seal(session_id=session_id, member=member, via_inbound=True)
+    Returns the ballot's tracker."""
+    return _ballot_seal(session_id=session_id, member=member, via_inbound=True, key=key)
 
 
 @sensitive_variables()  # error reports never show codes or choices
 @transaction.atomic
-def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
+def _ballot_seal(*, session_id, member, via_inbound: bool, key: bytes | None) -> str:
     """The integrity core (V6, V7), one transaction:
     1. lock the session; 2. re-check the window (election held FOR SHARE), the membership
     (row locked), the step (`confirm` from code_sent, `confirm_received` from code_received)
     and the code (consumed here); 3. insert the participation (unique per election and
-    member); 4. insert the sealed ballot; 5. erase the session's selections;
-    6. audit without choices or codes."""
+    member); 4. seal the choices to the election's public key (issue 12: padded to the
+    election's fixed length) and put the ciphertext in the ballot box, with its tracker;
+    5. erase the session's selections; 6. audit without choices or codes."""
     session = _session_locked(session_id=session_id, member=member)
     if session is None:
         raise SessionNotFound()
@@ -414,14 +440,17 @@ def _ballot_seal(*, session_id, member, via_inbound: bool) -> str:
     _require(seal)
     if not via_inbound:
         otp_challenge_consume(member=member, purpose_ref=session.purpose_ref)
-    choices = _clean_selections(election=election, raw=session.selections or {})
+    choices = _clean_selections(election=election, raw=ballot_selections(session=session, key=key))
     try:
         with transaction.atomic():
             Participation.objects.create(election=election, member=member)
     except IntegrityError as exc:
         raise AlreadyVoted() from exc
-    ballot = SealedBallot.objects.create(election=election, choices=choices)
-    receipt = ballot.receipt
+    ciphertext = crypto.ballot_seal(
+        choices, public=crypto.unb64(election.public_key), size=ballot_plaintext_size(election=election)
+    )
+    receipt = crypto.tracker(ciphertext)
+    CastBallot.objects.create(election=election, ciphertext=ciphertext, tracker=receipt)
     seal()
     session.save()
     audit_record(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from election_pages.lifecycle.models import PUBLIC_STATES, Election
 from election_pages.lifecycle.selectors import election_is_in_voting_window
+from election_pages.secrecy import crypto
 from member_workflow.errors import LoginThrottled
 from member_workflow.login_pages import login_guarded, login_refused
 from member_workflow.throttling import RateLimited, rate_limit_hit
@@ -32,6 +33,7 @@ from .errors import (
     InvalidBallot,
     NotAMember,
     PasswordIsNationalCode,
+    SelectionsUnreadable,
     SessionExpired,
     SessionNotFound,
     SessionWrongStep,
@@ -52,6 +54,40 @@ def receipt_cookie_name(election_id: int) -> str:
 
 def inbound_cookie_name(election_id: int) -> str:
     return f"voting_inbound_{election_id}"
+
+
+def selections_cookie_name(election_id: int) -> str:
+    return f"voting_key_{election_id}"
+
+
+def _selections_key(request, election) -> bytes | None:
+    """Issue 12: the key that encrypts this browser's selections between «انتخاب» and
+    «ثبت رای». It lives only in an HttpOnly cookie, never in the session or the database."""
+    try:
+        key = crypto.unb64(request.COOKIES.get(selections_cookie_name(election.pk), ""))
+    except ValueError:
+        return None
+    return key if len(key) == 32 else None
+
+
+def _selections_key_keep(request, response, election, key: bytes):
+    response.set_cookie(
+        selections_cookie_name(election.pk),
+        crypto.b64(key),
+        max_age=settings.VOTING_SESSION_MINUTES * 60,
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
+    return response
+
+
+def _selections(request, election, session) -> dict:
+    """The session's selections as this browser can open them ({} if it cannot)."""
+    try:
+        return services.ballot_selections(session=session, key=_selections_key(request, election))
+    except SelectionsUnreadable:
+        return {}
 
 
 def _inbound_code_keep(request, response, election, session, code: str):
@@ -242,11 +278,12 @@ def voting_ballot(request, election_id: int):
     if session.step == "channel":
         return redirect(_step_url(election, session))
     error = ""
-    chosen = {k: {int(i) for i in v} for k, v in (session.selections or {}).items()}
+    chosen = {k: {int(i) for i in v} for k, v in _selections(request, election, session).items()}
     if request.method == "POST":
+        key = _selections_key(request, election) or crypto.selections_key_new()
         try:
             shown = services.ballot_submit(
-                session_id=session.pk, member=request.user, selections=ballot_post_selections(request.POST)
+                session_id=session.pk, member=request.user, selections=ballot_post_selections(request.POST), key=key
             )
         except InvalidBallot as exc:
             error = str(exc)
@@ -256,7 +293,8 @@ def voting_ballot(request, election_id: int):
         except VotingError as exc:
             return _refused(request, election, exc)
         else:
-            return _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
+            response = _inbound_code_keep(request, redirect("voting:review", election.pk), election, session, shown)
+            return _selections_key_keep(request, response, election, key)
     positions = selectors.ballot_positions(election=election)
     for position in positions:
         position.chosen_ids = chosen.get(str(position.pk), set())
@@ -275,6 +313,11 @@ def voting_review(request, election_id: int):
         return _refused(request, election, exc)
     if session.step != "review":
         return redirect(_step_url(election, session))
+    try:
+        selections = services.ballot_selections(session=session, key=_selections_key(request, election))
+    except SelectionsUnreadable as exc:
+        messages.warning(request, str(exc))
+        return redirect("voting:ballot", election.pk)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -283,10 +326,16 @@ def voting_review(request, election_id: int):
             return render(request, "member_workflow/rate_limited.html", {"retry_at": exc.retry_at}, status=429)
         try:
             receipt = services.ballot_confirm(
-                session_id=session.pk, member=request.user, code=form.cleaned_data["code"]
+                session_id=session.pk,
+                member=request.user,
+                code=form.cleaned_data["code"],
+                key=_selections_key(request, election),
             )
         except OtpError as exc:
             form.add_error("code", str(exc))
+        except SelectionsUnreadable as exc:
+            messages.warning(request, str(exc))
+            return redirect("voting:ballot", election.pk)
         except VotingError as exc:
             return _refused(request, election, exc)
         else:
@@ -294,7 +343,7 @@ def voting_review(request, election_id: int):
     context = {
         "form": form,
         "session": session,
-        "summary": selectors.ballot_selection_summary(session=session),
+        "summary": selectors.ballot_selection_summary(election=election, selections=selections),
         "deliveries": otp_challenge_deliveries(member=request.user, purpose_ref=session.purpose_ref),
         # "sent" only once a gateway accepted the code; "sending" while it waits (polled).
         "code_delivery": otp_code_delivery(member=request.user, purpose_ref=session.purpose_ref),
@@ -312,6 +361,7 @@ def _voted(request, election, receipt: str):
     cookie; the server stores nothing that links the voter to it), show the thanks."""
     _forget(request, election)
     response = _inbound_code_drop(redirect("voting:done", election.pk), election)
+    response.delete_cookie(selections_cookie_name(election.pk), samesite="Strict")
     response.set_signed_cookie(
         receipt_cookie_name(election.pk),
         receipt,
@@ -386,7 +436,12 @@ def voting_confirm_received(request, election_id: int):
     if session is None:
         return redirect("voting:done" if request.user.is_authenticated else "voting:start", election.pk)
     try:
-        receipt = services.ballot_confirm_received(session_id=session.pk, member=request.user)
+        receipt = services.ballot_confirm_received(
+            session_id=session.pk, member=request.user, key=_selections_key(request, election)
+        )
+    except SelectionsUnreadable as exc:
+        messages.warning(request, str(exc))
+        return redirect("voting:ballot", election.pk)
     except VotingError as exc:
         return _refused(request, election, exc)
     return _voted(request, election, receipt)
@@ -399,13 +454,24 @@ def voting_done(request, election_id: int):
     browser's cookie), or «already voted» for a later visit."""
     election = _election(election_id)
     receipt = request.get_signed_cookie(receipt_cookie_name(election.pk), default="", salt=RECEIPT_SALT)
-    has_voted = request.user.is_authenticated and selectors.member_has_voted(
-        election_id=election.pk, member=request.user
+    voted_at = (
+        selectors.member_voted_at(election_id=election.pk, member=request.user)
+        if request.user.is_authenticated
+        else None
     )
-    if not receipt and not has_voted:
+    if not receipt and voted_at is None:
         return redirect("voting:start", election.pk)
     is_again = request.GET.get("again") == "1" or not receipt
-    return _render(request, election, "done.html", receipt=receipt, has_voted=has_voted, is_again=is_again)
+    return _render(
+        request,
+        election,
+        "done.html",
+        receipt=receipt,
+        receipt_display=crypto.tracker_display(receipt),
+        has_voted=voted_at is not None,
+        voted_at=voted_at,
+        is_again=is_again,
+    )
 
 
 @never_cache
@@ -418,4 +484,6 @@ def voting_leave(request, election_id: int):
         services.ballot_abandon(session_id=session.pk, member=request.user)
     messages.info(request, _("از برگه رای خارج شدید؛ انتخاب‌های شما پاک شد."))
     _forget(request, election)
-    return _inbound_code_drop(redirect("voting:start", election.pk), election)
+    response = _inbound_code_drop(redirect("voting:start", election.pk), election)
+    response.delete_cookie(selections_cookie_name(election.pk), samesite="Strict")
+    return response

@@ -11,6 +11,7 @@ from election_pages.results.services import election_tally
 from tests.browser.conftest import csp_violations_watch
 from tests.factories import MembershipFactory, StaffFactory, election_page_for
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import unseal
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,6 +62,7 @@ def test_i13_public_pages_load_without_csp_violations(page, live_server, portal)
     _vote(election, {str(board.pk): [str(a.pk)], str(inspector.pk): [str(x.pk)]})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election_tally(election_id=election.pk, actor=staff)
     election_transition(election_id=election.pk, transition="publish_results", actor=staff)
     assert _visit(page, f"{base}/results/{election.pk}/").status == 200

@@ -5,9 +5,10 @@ from playwright.sync_api import expect
 
 from election_pages.lifecycle.services import election_transition
 from election_pages.results.services import election_tally
-from election_pages.voting.models import SealedBallot
+from election_pages.voting.models import CastBallot
 from tests.factories import StaffFactory
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import unseal
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,6 +22,7 @@ def test_r1_r2_results_and_receipt_on_a_phone(phone, live_server, portal, screen
         _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election_tally(election_id=election.pk, actor=staff)
     election_transition(election_id=election.pk, transition="publish_results", actor=staff)
 
@@ -31,10 +33,10 @@ def test_r1_r2_results_and_receipt_on_a_phone(phone, live_server, portal, screen
     assert overflow <= 0
     screenshot(phone, "results-phone")
 
-    phone.get_by_role("link", name="بررسی کد رهگیری رای").click()
-    receipt = SealedBallot.objects.filter(election=election).values_list("receipt", flat=True).first()
+    phone.get_by_role("link", name="بررسی کد پیگیری برگه رای").click()
+    receipt = CastBallot.objects.filter(election=election).values_list("tracker", flat=True).first()
     key = phone.locator("input[name=captcha_0]").get_attribute("value")
-    phone.fill("input[name=receipt]", receipt)
+    phone.fill("input[name=tracker]", receipt)
     phone.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
     phone.get_by_role("button", name="بررسی").click()
     expect(phone.locator("[data-role=receipt-counted]")).to_be_visible()

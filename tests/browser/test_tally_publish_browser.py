@@ -1,5 +1,6 @@
-"""Issue 6 "Done when": in Chromium, staff close, tally and publish an election in the
-Wagtail admin; then a voter checks their receipt and finds the minutes and CSV (R1, R2)."""
+"""Issue 6 "Done when": in Chromium, staff close, unseal (issue 12: two supervisors' share
+phrases pasted on the supervision page), tally and publish an election in the Wagtail
+admin; then a voter checks their ballot's tracker and finds the minutes and CSV (R1, R2)."""
 
 import datetime
 
@@ -8,8 +9,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from election_pages.lifecycle.models import Election, ElectionState
-from tests.factories import StaffFactory
+from election_pages.secrecy.models import ElectionSupervisor
+from tests.factories import MemberFactory, StaffFactory
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import TEST_PHRASES, TEST_THRESHOLD
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,13 +30,17 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
     from captcha.models import CaptchaStore
 
     election, board, inspector, (a, b, c, d), (x, y) = open_election_with_ballot()
-    receipt = _vote(election, {str(board.pk): [str(a.pk), str(b.pk)], str(inspector.pk): [str(x.pk)]})
+    tracker = _vote(election, {str(board.pk): [str(a.pk), str(b.pk)], str(inspector.pk): [str(x.pk)]})
     _vote(election, {str(board.pk): [str(a.pk)], str(inspector.pk): [str(y.pk)]})
     # Voting time is over (the scheduler would close it; here staff do, from the admin).
     now = timezone.now()
     Election.objects.filter(pk=election.pk).update(
         voting_starts_at=now - datetime.timedelta(hours=3), voting_ends_at=now - datetime.timedelta(minutes=1)
     )
+    # The factory's election carries the test key (2 of 3) as if the ceremony had run; seat
+    # its three supervisors too, so the unseal form offers one field per supervisor.
+    for _ in range(3 - ElectionSupervisor.objects.filter(election=election).count()):
+        ElectionSupervisor.objects.create(election=election, user=MemberFactory())
     staff = StaffFactory()
     base = live_server.url
 
@@ -49,6 +56,18 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
 
     _transition(admin, "close")
     assert Election.objects.get(pk=election.pk).state == ElectionState.CLOSED
+
+    # Issue 12: two of the three supervisors bring their share phrases; one request unseals.
+    admin.locator("[data-role=supervision-link]").click()
+    form = admin.locator("[data-role=unseal-form]")
+    expect(form).to_be_visible()
+    for index, phrase in enumerate(TEST_PHRASES[:TEST_THRESHOLD]):
+        form.locator(f"textarea[name=share_{index}]").fill(phrase)
+    form.locator("[data-role=unseal]").click()
+    admin.wait_for_url(f"**/admin/elections/inspect/{election.pk}/")
+    expect(admin.locator("[data-role=unsealed]")).to_be_visible()
+    assert Election.objects.get(pk=election.pk).unsealed_ballots == 2
+
     _transition(admin, "tally")  # «شمارش آرا»: the Celery task runs eagerly in tests
     run = admin.locator("[data-role=tally-run]")
     expect(run).to_have_attribute("data-state", "done")
@@ -63,7 +82,7 @@ def test_r1_r2_staff_close_tally_publish_then_voter_checks_receipt(
     voter = chromium.new_context(locale="fa-IR", viewport={"width": 360, "height": 740}, is_mobile=True).new_page()
     voter.goto(f"{base}/results/{election.pk}/receipts/")
     key = voter.locator("input[name=captcha_0]").get_attribute("value")
-    voter.fill("input[name=receipt]", receipt)
+    voter.fill("input[name=tracker]", tracker)
     voter.fill("input[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
     voter.get_by_role("button", name="بررسی").click()
     expect(voter.locator("[data-role=receipt-counted]")).to_be_visible()

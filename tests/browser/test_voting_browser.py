@@ -8,10 +8,11 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from election_pages.voting.models import Participation, SealedBallot
+from election_pages.voting.models import CastBallot, Participation
 from otp_delivery.gateways import sms
 from tests.factories import election_page_for
 from tests.otp_helpers import run_deliveries
+from tests.secrecy_helpers import sole_ballot_choices
 from tests.voting_helpers import open_election_with_ballot, voter_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,10 +102,10 @@ def _journey(page, live_server, screenshot, channel, name):
         page.wait_for_selector("[data-step=done]")
 
     expect(page.locator("[data-role=thanks]")).to_have_text(THANKS, use_inner_text=True)
-    receipt = page.locator("[data-role=receipt]").inner_text()
-    ballot = SealedBallot.objects.get(election=election)
-    assert ballot.receipt == receipt
-    assert ballot.choices == {str(board.pk): [bc[0].pk], str(inspector.pk): [ic[1].pk]}
+    receipt = page.locator("[data-role=receipt]").get_attribute("data-tracker")
+    ballot = CastBallot.objects.get(election=election)
+    assert ballot.tracker == receipt
+    assert sole_ballot_choices() == {str(board.pk): [bc[0].pk], str(inspector.pk): [ic[1].pk]}
     screenshot(page, f"voting-{name}-done")
 
     # A second attempt after voting: told so, nothing changes.
@@ -113,7 +114,7 @@ def _journey(page, live_server, screenshot, channel, name):
         _login(page, member)
     page.wait_for_selector("[data-role=already-voted]")
     assert Participation.objects.filter(election=election).count() == 1
-    assert SealedBallot.objects.filter(election=election).count() == 1
+    assert CastBallot.objects.filter(election=election).count() == 1
 
 
 def test_v2_v6_journey_by_email_in_chromium(page, live_server, portal, screenshot):

@@ -17,13 +17,14 @@ from election_pages.lifecycle.services import ElectionTransitionError
 from election_pages.notices.models import NotificationRecipient, NotificationRun
 from election_pages.notices.services import notification_chunk_send, notification_run_start
 from election_pages.results.models import ElectionResult
-from election_pages.results.selectors import receipt_is_counted
+from election_pages.results.selectors import tracker_is_cast
 from election_pages.results.services import election_tally
 from election_pages.voting import services
-from election_pages.voting.models import BallotSession, Participation, SealedBallot
+from election_pages.voting.models import AnonymousBallot, BallotSession, CastBallot, Participation
 from otp_delivery.models import Challenge, Delivery
 from tests.factories import StaffFactory
 from tests.otp_helpers import run_deliveries
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY, unseal
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +34,9 @@ def _vote(election, board, candidate):
     member = voter_for(election)
     session = services.ballot_session_start(election_id=election.pk, member=member)
     services.ballot_channel_choose(session_id=session.pk, member=member, channel="sms")
-    services.ballot_select(session_id=session.pk, member=member, selections={str(board.pk): [str(candidate.pk)]})
+    services.ballot_select(session_id=session.pk, member=member, selections={str(board.pk): [str(candidate.pk)]}, key=TEST_SELECTIONS_KEY)
     services.ballot_code_request(session_id=session.pk, member=member)
-    return services.ballot_confirm(session_id=session.pk, member=member, code=sms_code())
+    return services.ballot_confirm(session_id=session.pk, member=member, code=sms_code(), key=TEST_SELECTIONS_KEY)
 
 
 def _abandoned_session(election):
@@ -56,6 +57,7 @@ def _published(*, ended_days_ago: int, staff):
         voting_starts_at=ended - datetime.timedelta(days=1), voting_ends_at=ended
     )
     election_services.election_close(election_id=election.pk, actor=staff)
+    unseal(election)
     election_tally(election_id=election.pk, actor=staff)
     election_services.election_transition(election_id=election.pk, transition="publish_results", actor=staff)
     return election, receipts
@@ -100,9 +102,12 @@ def test_archive_keeps_results_receipts_and_audit_and_erases_session_data(settin
     assert not Delivery.objects.filter(challenge__isnull=True, kind="otp").exists()
     # Another election's live session is untouched.
     assert BallotSession.objects.filter(pk=other_session.pk).exists()
-    # Kept: result, sealed ballots with receipts, participations, audit (chain intact).
+    # Kept: result, anonymous ballots, the trackers (ciphertexts went at publication),
+    # participations, audit (chain intact).
     assert ElectionResult.objects.get(election=election).positions == result_before
-    assert sorted(SealedBallot.objects.filter(election=election).values_list("receipt", flat=True)) == sorted(receipts)
+    assert AnonymousBallot.objects.filter(election=election).count() == 3
+    assert sorted(CastBallot.objects.filter(election=election).values_list("tracker", flat=True)) == sorted(receipts)
+    assert not CastBallot.objects.filter(election=election, ciphertext__isnull=False).exists()
     assert Participation.objects.filter(election=election).count() == 3
     entry = AuditEntry.objects.filter(action="election.archive").get()
     assert entry.payload["erased"] == {
@@ -119,7 +124,7 @@ def test_archive_keeps_results_receipts_and_audit_and_erases_session_data(settin
     # The results and the receipts board stay public.
     assert client.get(f"/results/{election.pk}/").status_code == 200
     assert client.get(f"/results/{election.pk}/receipts/").status_code == 200
-    assert receipt_is_counted(election=election, receipt=receipts[0])
+    assert tracker_is_cast(election=election, tracker=receipts[0])
     listed = client.get(f"/results/{election.pk}/receipts.txt").content.decode().split()
     assert sorted(listed) == sorted(receipts)
 

@@ -85,22 +85,26 @@ def test_r1_r2_demo_past_election_is_counted_from_ballots_cast_through_the_servi
     voters through the voting services, then closed, tallied and published."""
     from cms_site.audit.models import AuditEntry
     from cms_site.demo.content import PAST_VOTERS
-    from election_pages.results.services import recount_from_export, sealed_ballots_export
-    from election_pages.voting.models import Participation, SealedBallot
+    from election_pages.results.services import anonymous_ballots_export, recount_from_export
+    from election_pages.voting.models import AnonymousBallot, CastBallot, Participation
 
     past = demo_elections_build(staff=demo_staff_build())["past"]
     assert past.state == ElectionState.PUBLISHED
     assert (timezone.now() - past.voting_ends_at).days > 300  # its window moved back after the votes
     voters = len(PAST_VOTERS)
     assert Participation.objects.filter(election=past).count() == voters
-    assert SealedBallot.objects.filter(election=past).count() == voters
+    # Sealed at each vote, unsealed by two demo supervisors, ciphertexts gone at publication.
+    assert AnonymousBallot.objects.filter(election=past).count() == voters
+    assert CastBallot.objects.filter(election=past).count() == voters
+    assert not CastBallot.objects.filter(election=past, ciphertext__isnull=False).exists()
+    assert past.unsealed_at is not None and past.spoiled_ballots == 0
     assert past.result.ballots == voters
     confirms = AuditEntry.objects.filter(action="ballot.confirm", payload__election_id=past.pk)
     assert confirms.count() == voters and all(entry.payload["channel"] == "inbound_sms" for entry in confirms)
     board = next(iter(past.result.positions.values()))
     assert sum(c["votes"] for c in board["candidates"]) > voters  # several picks per ballot
     assert sum(c["is_elected"] for c in board["candidates"]) == 3
-    recounted = recount_from_export(sealed_ballots_export(election_id=past.pk))
+    recounted = recount_from_export(anonymous_ballots_export(election_id=past.pk))
     stored = {pid: {str(c["id"]): c["votes"] for c in p["candidates"]} for pid, p in past.result.positions.items()}
     assert recounted == stored
     assert client.get(f"/results/{past.pk}/").status_code == 200

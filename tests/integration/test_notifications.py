@@ -42,6 +42,7 @@ from tests.factories import (
     election_page_for,
 )
 from tests.notification_helpers import ChunkQueue, emails_to, plan, sms_to
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -189,10 +190,10 @@ def test_reminder_skips_someone_who_votes_between_planning_and_the_chunk(queue, 
     session = voting.ballot_session_start(election_id=election.pk, member=late_voter)
     voting.ballot_channel_choose(session_id=session.pk, member=late_voter, channel="sms")
     voting.ballot_select(
-        session_id=session.pk, member=late_voter, selections={str(board.pk): [str(board_candidates[0].pk)]}
+        session_id=session.pk, member=late_voter, selections={str(board.pk): [str(board_candidates[0].pk)]}, key=TEST_SELECTIONS_KEY
     )
     voting.ballot_code_request(session_id=session.pk, member=late_voter)
-    voting.ballot_confirm(session_id=session.pk, member=late_voter, code=sms_code())
+    voting.ballot_confirm(session_id=session.pk, member=late_voter, code=sms_code(), key=TEST_SELECTIONS_KEY)
     mail.outbox.clear()
     queue.drain()
     assert not emails_to(late_voter.email)

@@ -14,6 +14,7 @@ from election_pages.lifecycle.services import election_transition
 from election_pages.results.services import election_tally
 from tests.factories import AssociationFactory, MemberFactory, StaffFactory, association_admin
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import unseal
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +43,7 @@ def tallied():
         _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election_tally(election_id=election.pk, actor=staff)
     election.refresh_from_db()
     return election, staff, (a, b, c, d)

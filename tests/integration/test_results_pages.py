@@ -7,10 +7,11 @@ import pytest
 
 from election_pages.lifecycle.services import election_transition
 from election_pages.results.services import election_tally
-from election_pages.voting.models import SealedBallot
+from election_pages.voting.models import CastBallot
 from tests.conftest import captcha_answer
 from tests.factories import MemberFactory, StaffFactory
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import unseal
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +28,7 @@ def tallied():
         _vote(election, {str(k): [str(v) for v in vs] for k, vs in picks.items()})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election_tally(election_id=election.pk, actor=staff)
     return election, staff
 
@@ -59,14 +61,19 @@ def test_r1_published_results_show_elected_votes_turnout_and_charts(client, tall
     assert 'dir="ltr"' in english and "Turnout" in english
 
 
-def test_r2_receipt_board_says_counted_or_not(client, tallied):
+def test_r2_tracker_board_says_cast_or_not(client, tallied):
     election, staff = tallied
     _publish(election, staff)
     url = f"/results/{election.pk}/receipts/"
-    receipt = SealedBallot.objects.filter(election=election).values_list("receipt", flat=True).first()
-    for code, marker in ((receipt.lower(), "receipt-counted"), ("ZZZZ-ZZZZ-ZZZZ", "receipt-missing")):
+    tracker = CastBallot.objects.filter(election=election).values_list("tracker", flat=True).first()
+    typed = " ".join(tracker[i : i + 8] for i in range(0, 64, 8)).upper()  # as shown, in capitals
+    for code, marker in (
+        (typed, "receipt-counted"),
+        (tracker[:16], "receipt-counted"),  # the first 16 characters are enough
+        ("f" * 64, "receipt-missing"),
+    ):
         key, answer = captcha_answer(client.get(url).content.decode())
-        html = client.post(url, {"receipt": code, "captcha_0": key, "captcha_1": answer}).content.decode()
+        html = client.post(url, {"tracker": code, "captcha_0": key, "captcha_1": answer}).content.decode()
         assert f'data-role="{marker}"' in html, code
 
 
@@ -74,7 +81,7 @@ def test_r2_downloads_hold_receipts_and_anonymous_ballots_only(client, tallied):
     election, staff = tallied
     _publish(election, staff)
     receipts = client.get(f"/results/{election.pk}/receipts.txt").content.decode().split()
-    assert sorted(receipts) == sorted(SealedBallot.objects.values_list("receipt", flat=True))
+    assert receipts == sorted(CastBallot.objects.values_list("tracker", flat=True))  # sorted, not in cast order
     data = json.loads(client.get(f"/results/{election.pk}/ballots.json").content)
     assert len(data["ballots"]) == 3 and not set(json.dumps(data).split('"')) & set(receipts)
     csv_text = client.get(f"/results/{election.pk}/ballots.csv").content.decode()
@@ -96,6 +103,7 @@ def closed_with_votes():
     _vote(election, {str(board.pk): [str(a.pk)], str(inspector.pk): [str(x.pk)]})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     return election, staff
 
 

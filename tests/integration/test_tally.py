@@ -9,13 +9,14 @@ from django.core.management.base import CommandError
 
 from election_pages.results.services import (
     TallyMismatchError,
+    anonymous_ballots_export,
     election_tally_compute,
     recount_from_export,
-    sealed_ballots_export,
     tally_totals,
 )
 from election_pages.voting import services
-from election_pages.voting.models import Participation, SealedBallot
+from election_pages.voting.models import AnonymousBallot, CastBallot, Participation
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY, unseal
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +26,9 @@ def _vote(election, picks):
     member = voter_for(election)
     session = services.ballot_session_start(election_id=election.pk, member=member)
     services.ballot_channel_choose(session_id=session.pk, member=member, channel="sms")
-    services.ballot_select(session_id=session.pk, member=member, selections=picks)
+    services.ballot_select(session_id=session.pk, member=member, selections=picks, key=TEST_SELECTIONS_KEY)
     services.ballot_code_request(session_id=session.pk, member=member)
-    return services.ballot_confirm(session_id=session.pk, member=member, code=sms_code())
+    return services.ballot_confirm(session_id=session.pk, member=member, code=sms_code(), key=TEST_SELECTIONS_KEY)
 
 
 @pytest.fixture
@@ -48,8 +49,19 @@ def counted():
     return election, board, inspector, (a, b, c, d), (x, y)
 
 
-def test_r1_tally_matches_the_hand_count_with_tie_and_blanks(counted):
-    election, board, inspector, (a, b, c, d), (x, y) = counted
+@pytest.fixture
+def unsealed(counted):
+    """`counted`, closed and unsealed by two supervisors (issue 12): ready to count."""
+    from election_pages.lifecycle.services import election_transition
+    from tests.factories import StaffFactory
+
+    election_transition(election_id=counted[0].pk, transition="force_close", actor=StaffFactory(), reason="آزمون")
+    unseal(counted[0])
+    return counted
+
+
+def test_r1_tally_matches_the_hand_count_with_tie_and_blanks(unsealed):
+    election, board, inspector, (a, b, c, d), (x, y) = unsealed
     tally = election_tally_compute(election_id=election.pk)
     assert tally.ballots == 5
     by_position = {p.id: p for p in tally.positions}
@@ -66,34 +78,34 @@ def test_r1_tally_matches_the_hand_count_with_tie_and_blanks(counted):
     assert tally.turnout_percent == 100.0  # every approved member voted
 
 
-def test_r1_rerunning_the_tally_gives_the_same_result(counted):
-    election = counted[0]
+def test_r1_rerunning_the_tally_gives_the_same_result(unsealed):
+    election = unsealed[0]
     assert election_tally_compute(election_id=election.pk) == election_tally_compute(election_id=election.pk)
 
 
-def test_r1_ballots_must_equal_participations(counted):
-    election = counted[0]
-    SealedBallot.objects.filter(election=election).first().delete()
-    with pytest.raises(TallyMismatchError, match=r"sealed ballots \(4\) differ from participations \(5\)"):
+def test_r1_ballots_must_equal_participations(unsealed):
+    election = unsealed[0]
+    AnonymousBallot.objects.filter(election=election).first().delete()
+    with pytest.raises(TallyMismatchError, match=r"unsealed ballots \(4\) plus spoiled ballots \(0\) differ"):
         election_tally_compute(election_id=election.pk)
     Participation.objects.filter(election=election).first().delete()
     assert election_tally_compute(election_id=election.pk).ballots == 4
 
 
-def test_r2_export_is_anonymous_and_recounts_to_the_official_totals(counted):
-    election = counted[0]
-    data = sealed_ballots_export(election_id=election.pk)
+def test_r2_export_is_anonymous_and_recounts_to_the_official_totals(unsealed):
+    election = unsealed[0]
+    data = anonymous_ballots_export(election_id=election.pk)
     assert len(data["ballots"]) == 5
     text = json.dumps(data)
-    for receipt in SealedBallot.objects.values_list("receipt", flat=True):
-        assert receipt not in text
+    for tracker in CastBallot.objects.values_list("tracker", flat=True):
+        assert tracker not in text
     assert recount_from_export(json.loads(text)) == tally_totals(election_tally_compute(election_id=election.pk))
 
 
-def test_r2_recount_command_verdicts(counted, tmp_path, capsys):
-    election, board, *_ = counted
+def test_r2_recount_command_verdicts(unsealed, tmp_path, capsys):
+    election, board, *_ = unsealed
     path = tmp_path / "ballots.json"
-    data = sealed_ballots_export(election_id=election.pk)
+    data = anonymous_ballots_export(election_id=election.pk)
     path.write_text(json.dumps(data), encoding="utf-8")
     call_command("recount", str(path))
     assert "VERDICT: every total matches" in capsys.readouterr().out
@@ -125,6 +137,7 @@ def test_r1_tally_service_stores_the_result_and_is_idempotent(counted):
     election = counted[0]
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election_tally_task.apply(args=[election.pk, staff.pk])
     election.refresh_from_db()
     assert election.state == ElectionState.TALLIED
@@ -141,10 +154,10 @@ def test_r1_tally_service_stores_the_result_and_is_idempotent(counted):
 
 def test_r1_tally_refuses_an_open_election(counted):
     from election_pages.lifecycle.services import ElectionTransitionError
-    from election_pages.results.services import election_tally
+    from election_pages.results.services import TallyNotUnsealedError, election_tally
     from tests.factories import StaffFactory
 
-    with pytest.raises(ElectionTransitionError):
+    with pytest.raises((ElectionTransitionError, TallyNotUnsealedError)):
         election_tally(election_id=counted[0].pk, actor=StaffFactory())
     from election_pages.results.models import ElectionResult
 
@@ -161,6 +174,7 @@ def test_r1_turnout_is_against_the_approved_members_at_close(counted):
     election = counted[0]
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     election.refresh_from_db()
     at_close = association_approved_member_count(association=election.association)
     assert election.approved_members_at_close == at_close == 5

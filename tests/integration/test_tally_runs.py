@@ -13,9 +13,10 @@ from election_pages.lifecycle.models import Election, ElectionState
 from election_pages.lifecycle.services import election_transition
 from election_pages.results.models import TallyRun, TallyRunState
 from election_pages.results.services import election_tally_request, election_tally_run
-from election_pages.voting.models import SealedBallot
+from election_pages.voting.models import AnonymousBallot
 from tests.factories import StaffFactory
 from tests.integration.test_tally import _vote
+from tests.secrecy_helpers import unseal
 from tests.voting_helpers import open_election_with_ballot
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ def closed():
     _vote(election, {str(board.pk): [str(a.pk)], str(inspector.pk): [str(y.pk)]})
     staff = StaffFactory()
     election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="آزمون")
+    unseal(election)
     return election, staff
 
 
@@ -118,7 +120,7 @@ def test_r1_mismatch_failure_is_reported_in_persian_in_the_admin(
     client, closed, celery_eager, django_capture_on_commit_callbacks
 ):
     election, staff = closed
-    SealedBallot.objects.filter(election=election).first().delete()  # one sealed ballot lost
+    AnonymousBallot.objects.filter(election=election).first().delete()  # one unsealed ballot lost
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
         _press_tally(client, election)
@@ -128,7 +130,7 @@ def test_r1_mismatch_failure_is_reported_in_persian_in_the_admin(
     html = _inspect(client, election)
     assert 'data-state="failed"' in html and "شمارش ناموفق" in html
     assert 'data-role="tally-run-failure"' in html
-    assert "برگه‌های رای مهر و موم شده (۱)" in html and "مشارکت‌های ثبت شده (۲)" in html
+    assert "برگه‌های رای گشوده (۱)" in html and "مشارکت‌های ثبت شده (۲)" in html
     assert "data-reload-after=" not in html
     from cms_site.audit.models import AuditEntry
 

@@ -6,10 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
+from election_pages.voting.models import BallotSession, BallotSessionState, CastBallot, Participation
 from member_workflow.models import MembershipState
 from tests.conftest import captcha_answer
 from tests.factories import MemberFactory, MembershipFactory, election_page_for
+from tests.secrecy_helpers import sole_ballot_choices
 from tests.voting_helpers import mail_code, open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_v2_v4_v5_v6_whole_journey_by_sms(client, ballot):
     assert response.status_code == 302 and response["Location"].endswith("/done/")
     done = client.get(response["Location"]).content.decode()
     assert THANKS in done
-    receipt = SealedBallot.objects.get().receipt
+    receipt = CastBallot.objects.get().tracker
     assert receipt in done
     # A second attempt after confirming, later in the same browser (a new login session;
     # the receipt cookie stays in the browser): told so, never a second vote.
@@ -65,7 +66,7 @@ def test_v2_v4_v5_v6_whole_journey_by_sms(client, ballot):
     assert response["Location"].endswith("/done/?again=1")
     page = client.get(response["Location"]).content.decode()
     assert "قبلاً ثبت شده است" in page and receipt in page and THANKS not in page
-    assert Participation.objects.count() == 1 and SealedBallot.objects.count() == 1
+    assert Participation.objects.count() == 1 and CastBallot.objects.count() == 1
 
 
 def test_v4_ballot_heading_shows_the_limit(client, ballot):
@@ -85,7 +86,7 @@ def test_v4_over_the_limit_is_refused_with_a_clear_error_and_nothing_changes(cli
     assert response.status_code == 200
     assert "حداکثر ۳ نفر را می‌توانید انتخاب کنید" in response.content.decode()
     session = BallotSession.objects.get()
-    assert session.state == BallotSessionState.DRAFT and not any(session.selections.values())
+    assert session.state == BallotSessionState.DRAFT and session.selections_sealed is None
 
 
 def test_v4_tampered_post_is_refused(client, ballot):
@@ -147,7 +148,7 @@ def test_v5_email_switch_and_v6_double_click_gives_one_vote(client, ballot):
     first = client.post(review, {"code": code})
     second = client.post(review, {"code": code})  # the double click
     assert first["Location"].endswith("/done/") and "/done/" in second["Location"]
-    assert Participation.objects.count() == 1 and SealedBallot.objects.count() == 1
+    assert Participation.objects.count() == 1 and CastBallot.objects.count() == 1
 
 
 def test_v6_back_to_the_ballot_then_confirm_seals_the_new_choice(client, ballot):
@@ -159,7 +160,7 @@ def test_v6_back_to_the_ballot_then_confirm_seals_the_new_choice(client, ballot)
     assert f'value="{bc[0].pk}" data-role="candidate" checked' in page
     client.post(reverse("voting:ballot", args=[election.pk]), {f"position_{inspector.pk}": [str(ic[1].pk)]})
     client.post(reverse("voting:review", args=[election.pk]), {"code": code})
-    assert SealedBallot.objects.get().choices == {str(board.pk): [], str(inspector.pk): [ic[1].pk]}
+    assert sole_ballot_choices() == {str(board.pk): [], str(inspector.pk): [ic[1].pk]}
 
 
 def test_v5_third_channel_shows_code_and_number_and_the_page_seals_after_the_sms(client, ballot, settings):
@@ -273,8 +274,8 @@ def test_v1_window_closing_mid_journey_gives_a_clear_message_and_erases_the_ball
     assert "زمان رای‌گیری این انتخابات نیست" in html
     assert 'data-role="voting-closed"' in html
     session = BallotSession.objects.get()
-    assert session.state == BallotSessionState.EXPIRED and session.selections == {}
-    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
+    assert session.state == BallotSessionState.EXPIRED and session.selections_sealed is None
+    assert not Participation.objects.exists() and not CastBallot.objects.exists()
 
 
 def test_m10_membership_suspended_mid_journey_gives_the_seed_message(client, ballot):
@@ -288,9 +289,9 @@ def test_m10_membership_suspended_mid_journey_gives_the_seed_message(client, bal
     Membership.objects.filter(member=member).update(state=MembershipState.SUSPENDED)
     response = client.post(reverse("voting:review", args=[election.pk]), {"code": code}, follow=True)
     assert "شما عضو این انجمن نیستید" in response.content.decode()
-    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
+    assert not Participation.objects.exists() and not CastBallot.objects.exists()
     session = BallotSession.objects.get()
-    assert session.state == BallotSessionState.ABANDONED and session.selections == {}
+    assert session.state == BallotSessionState.ABANDONED and session.selections_sealed is None
 
 
 def test_v5_wrong_code_shows_a_persian_error_and_keeps_the_ballot(client, ballot):

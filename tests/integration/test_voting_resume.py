@@ -69,7 +69,7 @@ def test_v1_m10_a_page_and_its_form_give_the_same_refusal(client, portal, scenar
     assert response.redirect_chain[0][0] == reverse("voting:start", args=[election.pk])
     assert message in html and bc[0].full_name not in html
     session.refresh_from_db()
-    assert session.state == fate and session.selections == {}
+    assert session.state == fate and session.selections_sealed is None
     assert not Participation.objects.exists()
 
 

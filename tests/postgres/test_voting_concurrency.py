@@ -9,9 +9,10 @@ from django.db import connection, transaction
 from election_pages.lifecycle.models import Election
 from election_pages.voting import services
 from election_pages.voting.errors import VotingError, VotingNotOpen
-from election_pages.voting.models import BallotSession, BallotSessionState, Participation, SealedBallot
+from election_pages.voting.models import BallotSession, BallotSessionState, CastBallot, Participation
 from otp_delivery.exceptions import OtpError
 from tests.concurrency import in_threads
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY
 from tests.voting_helpers import open_election_with_ballot, sms_code, voter_for
 from tests.waiting import wait_until
 
@@ -23,7 +24,7 @@ REFUSED = (VotingError, OtpError)
 def _ready_session(election, member, board, candidates, channel="sms"):
     session = services.ballot_session_start(election_id=election.pk, member=member)
     services.ballot_channel_choose(session_id=session.pk, member=member, channel=channel)
-    services.ballot_select(session_id=session.pk, member=member, selections={board.pk: [candidates[0].pk]})
+    services.ballot_select(session_id=session.pk, member=member, selections={board.pk: [candidates[0].pk]}, key=TEST_SELECTIONS_KEY)
     shown = services.ballot_code_request(session_id=session.pk, member=member)
     return session, shown
 
@@ -34,13 +35,13 @@ def test_v7_fifty_concurrent_confirmations_of_one_ballot_give_exactly_one_vote()
     session, _ = _ready_session(election, member, board, bc)
     code = sms_code()
     outcomes = in_threads(
-        50, lambda i: services.ballot_confirm(session_id=session.pk, member=member, code=code), refused=REFUSED
+        50, lambda i: services.ballot_confirm(session_id=session.pk, member=member, code=code, key=TEST_SELECTIONS_KEY), refused=REFUSED
     )
     assert not [o for o in outcomes if o[0] == "crash"], outcomes
     assert [o[0] for o in outcomes].count("ok") == 1, outcomes
     assert {o[1] for o in outcomes if o[0] == "refused"} <= {"AlreadyVoted", "OtpAlreadyUsed"}
     assert Participation.objects.filter(election=election, member=member).count() == 1
-    assert SealedBallot.objects.filter(election=election).count() == 1
+    assert CastBallot.objects.filter(election=election).count() == 1
 
 
 def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
@@ -51,19 +52,19 @@ def test_v7_one_member_two_ballots_in_two_tabs_at_once_gives_exactly_one_vote():
     first, first_code = _ready_session(election, member, board, bc, channel="inbound_sms")
     second = BallotSession.objects.create(election=election, member=member, expires_at=first.expires_at)
     services.ballot_channel_choose(session_id=second.pk, member=member, channel="inbound_sms")
-    services.ballot_select(session_id=second.pk, member=member, selections={board.pk: [bc[1].pk]})
+    services.ballot_select(session_id=second.pk, member=member, selections={board.pk: [bc[1].pk]}, key=TEST_SELECTIONS_KEY)
     second_code = services.ballot_code_request(session_id=second.pk, member=member)
     for code in (first_code, second_code):
         assert services.ballot_inbound_code_accept(sender_mobile=member.mobile, code=code) == "accepted"
     sessions = [first, second]
     outcomes = in_threads(
-        2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member), refused=REFUSED
+        2, lambda i: services.ballot_confirm_received(session_id=sessions[i].pk, member=member, key=TEST_SELECTIONS_KEY), refused=REFUSED
     )
     assert not [o for o in outcomes if o[0] == "crash"], outcomes
     assert sorted(o[0] for o in outcomes) == ["ok", "refused"], outcomes
     assert [o[1] for o in outcomes if o[0] == "refused"] == ["AlreadyVoted"]
     assert Participation.objects.filter(election=election, member=member).count() == 1
-    assert SealedBallot.objects.filter(election=election).count() == 1
+    assert CastBallot.objects.filter(election=election).count() == 1
     states = set(BallotSession.objects.filter(member=member).values_list("state", flat=True))
     assert BallotSessionState.CONFIRMED in states
 
@@ -104,7 +105,7 @@ def test_v1_confirmation_arriving_just_after_close_is_refused():
     def confirm():
         locked.wait(10)
         try:
-            outcome["receipt"] = services.ballot_confirm(session_id=session.pk, member=member, code=code)
+            outcome["receipt"] = services.ballot_confirm(session_id=session.pk, member=member, code=code, key=TEST_SELECTIONS_KEY)
         except VotingNotOpen as exc:
             outcome["refused"] = str(exc)
         finally:
@@ -116,4 +117,4 @@ def test_v1_confirmation_arriving_just_after_close_is_refused():
     for thread in threads:
         thread.join(30)
     assert "refused" in outcome, outcome
-    assert not Participation.objects.exists() and not SealedBallot.objects.exists()
+    assert not Participation.objects.exists() and not CastBallot.objects.exists()

@@ -19,10 +19,11 @@ from election_pages.voting.errors import (
     SessionWrongStep,
     VotingNotOpen,
 )
-from election_pages.voting.models import BallotSession, BallotSessionState, ConfirmChannel, SealedBallot
+from election_pages.voting.models import BallotSession, BallotSessionState, CastBallot, ConfirmChannel
 from member_workflow.models import Membership, MembershipState
 from tests.factories import MemberFactory
 from tests.otp_helpers import Clock
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY, sole_ballot_choices
 from tests.voting_helpers import mail_code, open_election_with_ballot, sms_code, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -81,10 +82,10 @@ def test_v6_reselect_keeps_the_session_where_it_was(ballot):
     election, member = ballot
     for state, channel in ((S.CODE_SENT, "sms"), (S.CODE_RECEIVED, "inbound_sms")):
         session = _session(election, member, state=state, channel=channel, inbound_code_digest="d")
-        session.reselect(selections={"1": [2]})
-        assert (session.state, session.selections, session.inbound_code_digest) == (state, {"1": [2]}, "d")
+        session.reselect(selections_sealed=b"sealed")
+        assert (session.state, session.selections_sealed, session.inbound_code_digest) == (state, b"sealed", "d")
     with pytest.raises(TransitionNotAllowed):
-        _session(election, member, state=S.SELECTED, channel="sms").reselect(selections={})
+        _session(election, member, state=S.SELECTED, channel="sms").reselect(selections_sealed=b"")
 
 
 def test_v5_receive_code_is_the_third_channel_only_and_uses_the_code_once(ballot):
@@ -113,15 +114,15 @@ def test_v6_a_typed_code_seals_from_code_sent_an_inbound_sms_from_code_received(
     assert not can_proceed(_session(election, member, state=S.CODE_RECEIVED, channel="inbound_sms").confirm)
     assert not can_proceed(_session(election, member, state=S.CODE_SENT, channel="inbound_sms").confirm_received)
     for state, seal in ((S.CODE_SENT, "confirm"), (S.CODE_RECEIVED, "confirm_received")):
-        session = _session(election, member, state=state, channel="inbound_sms", selections={"1": [2]})
+        session = _session(election, member, state=state, channel="inbound_sms", selections_sealed=b"sealed")
         getattr(session, seal)()
-        assert (session.state, session.selections) == (S.CONFIRMED, {})
+        assert (session.state, session.selections_sealed) == (S.CONFIRMED, None)
 
 
 def test_v6_code_received_is_live_and_can_expire_or_be_abandoned(ballot):
     election, member = ballot
     for leave, target in (("expire", S.EXPIRED), ("abandon", S.ABANDONED), ("choose_channel", S.DRAFT)):
-        session = _session(election, member, state=S.CODE_RECEIVED, channel="inbound_sms", selections={"1": [2]})
+        session = _session(election, member, state=S.CODE_RECEIVED, channel="inbound_sms", selections_sealed=b"sealed")
         assert session.is_live and session.has_code
         kwargs = {"channel": "sms"} if leave == "choose_channel" else {}
         getattr(session, leave)(**kwargs)
@@ -146,7 +147,7 @@ def test_v7_concurrent_transitions_of_one_session_cannot_both_be_saved(ballot):
 def _to_code(election, member, channel, picks):
     session = services.ballot_session_start(election_id=election.pk, member=member)
     services.ballot_channel_choose(session_id=session.pk, member=member, channel=channel)
-    shown = services.ballot_submit(session_id=session.pk, member=member, selections=picks)
+    shown = services.ballot_submit(session_id=session.pk, member=member, selections=picks, key=TEST_SELECTIONS_KEY)
     return session, shown
 
 
@@ -155,9 +156,9 @@ def test_v4_choosing_candidates_before_a_channel_is_a_wrong_step():
     member = voter_for(election)
     session = services.ballot_session_start(election_id=election.pk, member=member)
     with pytest.raises(SessionWrongStep):
-        services.ballot_select(session_id=session.pk, member=member, selections={board.pk: [bc[0].pk]})
+        services.ballot_select(session_id=session.pk, member=member, selections={board.pk: [bc[0].pk]}, key=TEST_SELECTIONS_KEY)
     session.refresh_from_db()
-    assert session.state == S.DRAFT and session.selections == {}
+    assert session.state == S.DRAFT and session.selections_sealed is None
 
 
 def test_v5_inbound_sms_puts_the_session_in_code_received_and_going_back_keeps_it():
@@ -169,11 +170,11 @@ def test_v5_inbound_sms_puts_the_session_in_code_received_and_going_back_keeps_i
     assert session.state == S.CODE_RECEIVED and session.inbound_code_digest == ""
     with pytest.raises(SessionWrongStep):  # the code arrived: nothing to send again
         services.ballot_code_request(session_id=session.pk, member=member)
-    assert services.ballot_submit(session_id=session.pk, member=member, selections={inspector.pk: [ic[1].pk]}) == ""
+    assert services.ballot_submit(session_id=session.pk, member=member, selections={inspector.pk: [ic[1].pk]}, key=TEST_SELECTIONS_KEY) == ""
     session.refresh_from_db()
     assert session.state == S.CODE_RECEIVED
-    services.ballot_confirm_received(session_id=session.pk, member=member)
-    assert SealedBallot.objects.get().choices == {str(board.pk): [], str(inspector.pk): [ic[1].pk]}
+    services.ballot_confirm_received(session_id=session.pk, member=member, key=TEST_SELECTIONS_KEY)
+    assert sole_ballot_choices() == {str(board.pk): [], str(inspector.pk): [ic[1].pk]}
 
 
 def test_v5_switching_to_email_after_the_sms_arrived_needs_the_email_code():
@@ -185,9 +186,9 @@ def test_v5_switching_to_email_after_the_sms_arrived_needs_the_email_code():
     session.refresh_from_db()
     assert (session.state, session.channel) == (S.CODE_SENT, ConfirmChannel.EMAIL)
     with pytest.raises(SessionWrongStep):
-        services.ballot_confirm_received(session_id=session.pk, member=member)
-    services.ballot_confirm(session_id=session.pk, member=member, code=mail_code())
-    assert SealedBallot.objects.count() == 1
+        services.ballot_confirm_received(session_id=session.pk, member=member, key=TEST_SELECTIONS_KEY)
+    services.ballot_confirm(session_id=session.pk, member=member, code=mail_code(), key=TEST_SELECTIONS_KEY)
+    assert CastBallot.objects.count() == 1
 
 
 def test_m5_the_voting_door_refuses_a_password_equal_to_the_national_code(ballot):
@@ -212,7 +213,7 @@ def _resume(election, member, session):
 
 
 def _select(election, member, session):
-    return services.ballot_select(session_id=session.pk, member=member, selections={})
+    return services.ballot_select(session_id=session.pk, member=member, selections={}, key=TEST_SELECTIONS_KEY)
 
 
 def _raised(call, *args):
@@ -253,7 +254,7 @@ def test_v1_m10_resume_refuses_as_the_step_would_in_one_order(closed, suspended,
 def test_v6_resume_after_the_vote_says_already_voted_with_or_without_the_session(ballot):
     election, member = ballot
     session, _shown = _to_code(election, member, "sms", {})
-    services.ballot_confirm(session_id=session.pk, member=member, code=sms_code())
+    services.ballot_confirm(session_id=session.pk, member=member, code=sms_code(), key=TEST_SELECTIONS_KEY)
     with pytest.raises(AlreadyVoted):
         _resume(election, member, session)
     with pytest.raises(AlreadyVoted):  # this browser forgot the session after the seal

@@ -22,6 +22,7 @@ from tests.factories import (
     approved_member,
     election_page_for,
 )
+from tests.secrecy_helpers import unseal
 
 pytestmark = pytest.mark.django_db
 
@@ -156,6 +157,7 @@ def test_a3_close_only_at_or_after_the_end_time():
     election = ElectionFactory(state=ElectionState.OPEN)
     with pytest.raises(ElectionTransitionError) as refused:
         services.election_close(election_id=election.pk, actor=staff)
+        unseal(election)
     assert "پایان رای‌گیری هنوز نرسیده" in str(refused.value)
     ended = ElectionFactory(
         state=ElectionState.OPEN,
@@ -201,11 +203,14 @@ def test_a3_tally_publish_archive_follow_in_order(settings):
     )
     with pytest.raises(ElectionTransitionError):
         services.election_archive(election_id=election.pk, actor=staff)
-    # The tally goes through the results service: count, store, then the transition.
+    # The supervisors unseal, then the tally goes through the results service: count,
+    # store, then the transition.
+    unseal(election, actor=staff)
     election_tally(election_id=election.pk, actor=staff)
     services.election_transition(election_id=election.pk, transition="publish_results", actor=staff)
     assert services.election_archive(election_id=election.pk, actor=staff).state == ElectionState.ARCHIVED
     assert [e.action for e in AuditEntry.objects.all()] == [
+        "election.unseal",
         "election.tally",
         "election.result_stored",
         "election.publish_results",
@@ -247,7 +252,7 @@ def test_a3_scheduler_opens_and_closes_at_their_times_and_is_idempotent():
     first = services.elections_schedule_run()
     assert first["opened"] == [due.pk] and first["closed"] == [ended.pk]
     second = services.elections_schedule_run()
-    assert second == {"opened": [], "closed": [], "refused": [], "reminded": []}
+    assert second == {"opened": [], "closed": [], "refused": [], "reminded": [], "key_warned": []}
     due.refresh_from_db()
     not_yet.refresh_from_db()
     ended.refresh_from_db()

@@ -14,6 +14,7 @@ from member_workflow.services.inbound_sms import inbound_sms_dispatch
 from otp_delivery.gateways import sms
 from tests.factories import member_with_password_state
 from tests.otp_helpers import run_deliveries
+from tests.secrecy_helpers import TEST_SELECTIONS_KEY
 from tests.voting_helpers import open_election_with_ballot, voter_for
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def _to_inbound_review(election, member):
     board = election.positions.order_by("sort_order").first()
     session = voting.ballot_session_start(election_id=election.pk, member=member)
     voting.ballot_channel_choose(session_id=session.pk, member=member, channel="inbound_sms")
-    voting.ballot_select(session_id=session.pk, member=member, selections={str(board.pk): []})
+    voting.ballot_select(session_id=session.pk, member=member, selections={str(board.pk): []}, key=TEST_SELECTIONS_KEY)
     shown = voting.ballot_code_request(session_id=session.pk, member=member)
     return session, shown
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from election_pages.results.services import (
     TallyMismatchError,
+    TallyNotUnsealedError,
     election_tally_compute,
     recount_from_export,
     tally_totals,
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read the ballots file: {exc}") from exc
         try:
             official = tally_totals(election_tally_compute(election_id=int(data["election"])))
-        except TallyMismatchError as exc:
+        except (TallyMismatchError, TallyNotUnsealedError) as exc:
             raise CommandError(f"The portal's own count is inconsistent: {exc}") from exc
         differences = [
             f"position {pid} candidate {cid}: file {recounted.get(pid, {}).get(cid, 0)}, official {votes}"

@@ -3,7 +3,12 @@
 from django.core.management.base import BaseCommand
 
 from cms_site.demo.content import DEMO_VOTER_PASSWORD
-from cms_site.demo.elections import demo_elections_build, demo_voter_national_codes, portal_pages_build
+from cms_site.demo.elections import (
+    demo_elections_build,
+    demo_supervisor_national_codes,
+    demo_voter_national_codes,
+    portal_pages_build,
+)
 from cms_site.demo.members import (
     DEMO_ADMINS,
     DEMO_STAFF_NATIONAL_CODE,
@@ -11,6 +16,7 @@ from cms_site.demo.members import (
     demo_members_build,
     demo_staff_build,
 )
+from cms_site.demo.supervisors import demo_supervisor_key_dir
 from cms_site.demo.voting import demo_voting_prepare
 
 
@@ -41,6 +47,14 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Vote in the open election: /voting/{elections['open'].pk}/ — the confirmation codes "
                 "arrive in /dev/outbox/ (var/outbox/sms.jsonl and var/outbox/mail/)."
+            )
+        if "open" in elections:
+            supervisors = ", ".join(demo_supervisor_national_codes())
+            self.stdout.write(
+                f"Supervisors (هیئت نظارت, 2 of 3): national codes {supervisors}, password {DEMO_VOTER_PASSWORD}; "
+                f"DEV-ONLY private keys in {demo_supervisor_key_dir()}/. To count the open election: close it early "
+                f"in the admin, run `manage.py demo_supervisor_shares {elections['open'].pk}`, paste two phrases into "
+                "«هیئت نظارت، کلید و گشودن آرا» → «گشودن آرا», then «شمارش آرا» and «اعلام نتایج» (README)."
             )
         if "past" in elections:
             self.stdout.write(
