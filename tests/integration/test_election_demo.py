@@ -7,7 +7,7 @@ from django.utils import timezone
 from wagtail.models import Locale
 
 from cms_site.demo.content import COMING_SOON
-from cms_site.demo.elections import demo_elections_build, portal_pages_build
+from cms_site.demo.elections import demo_elections_build, demo_voter_national_codes, portal_pages_build
 from cms_site.demo.members import demo_staff_build
 from election_pages.lifecycle.models import Candidate, Election, ElectionState
 from election_pages.lifecycle.selectors import election_is_in_voting_window
@@ -108,3 +108,44 @@ def test_r1_r2_demo_past_election_is_counted_from_ballots_cast_through_the_servi
     stored = {pid: {str(c["id"]): c["votes"] for c in p["candidates"]} for pid, p in past.result.positions.items()}
     assert recounted == stored
     assert client.get(f"/results/{past.pk}/").status_code == 200
+
+
+def test_issue12_the_open_demo_election_can_be_closed_unsealed_by_two_demo_supervisors_and_published(
+    portal, settings, capsys, tmp_path
+):
+    """README «Ballot secrecy», «In the demo»: close, `demo_supervisor_shares`, «گشودن آرا»,
+    «شمارش آرا», «اعلام نتایج» — with a vote cast through the voting services first."""
+    from election_pages.lifecycle.services import election_transition
+    from election_pages.results.services import election_tally
+    from election_pages.secrecy import crypto
+    from election_pages.voting import services as voting
+    from election_pages.voting.unsealing import election_unseal
+    from member_workflow.models import Member
+    from tests.voting_helpers import mail_code
+
+    settings.DEBUG = True  # the dev-only command refuses in production
+    settings.VAR_DIR = tmp_path  # the demo supervisors' dev-only key files
+    staff = demo_staff_build()
+    election = demo_elections_build(staff=staff)["open"]
+    assert election.public_key and election.supervisors.count() == 3 and election.supervisor_threshold == 2
+    voter = Member.objects.get(username=demo_voter_national_codes()[0])
+    key = crypto.selections_key_new()
+    session = voting.ballot_session_start(election_id=election.pk, member=voter)
+    voting.ballot_channel_choose(session_id=session.pk, member=voter, channel="email")
+    board = election.positions.order_by("sort_order").first()
+    pick = {str(board.pk): [str(board.candidates.filter(live=True).first().pk)]}
+    voting.ballot_select(session_id=session.pk, member=voter, selections=pick, key=key)
+    voting.ballot_code_request(session_id=session.pk, member=voter)
+    voting.ballot_confirm(session_id=session.pk, member=voter, code=mail_code(), key=key)
+
+    election_transition(election_id=election.pk, transition="force_close", actor=staff, reason="نمایش")
+    capsys.readouterr()
+    call_command("demo_supervisor_shares", str(election.pk))
+    printed = capsys.readouterr().out
+    phrases = [line for line in printed.splitlines() if line and not line.startswith("Supervisor")]
+    assert len(phrases) == 2
+    election = election_unseal(election_id=election.pk, phrases=phrases, actor=staff)
+    assert (election.unsealed_ballots, election.spoiled_ballots) == (1, 0)
+    assert election_tally(election_id=election.pk, actor=staff).ballots == 1
+    election_transition(election_id=election.pk, transition="publish_results", actor=staff)
+    assert Election.objects.get(pk=election.pk).state == ElectionState.PUBLISHED
