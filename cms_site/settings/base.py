@@ -282,6 +282,8 @@ ELECTION_RETENTION_DAYS = env.int("ELECTION_RETENTION_DAYS", default=30)
 KEY_CEREMONY_WARNING_DAYS = env.int("KEY_CEREMONY_WARNING_DAYS", default=3)
 # Issue 12: from this many ballots the admin's unsealing runs behind a progress bar.
 UNSEAL_BACKGROUND_FROM = env.int("UNSEAL_BACKGROUND_FROM", default=5000)
+# Issue 12: how long the purge's table rewrite waits for older transactions to end.
+BALLOT_BOX_REWRITE_WAIT_SECONDS = env.int("BALLOT_BOX_REWRITE_WAIT_SECONDS", default=30)
 DELIVERY_RETENTION_DAYS = env.int("DELIVERY_RETENTION_DAYS", default=30)
 # Election notices (issue 6): members per Celery chunk, and the origin of the links in them.
 NOTIFICATION_CHUNK_SIZE = env.int("NOTIFICATION_CHUNK_SIZE", default=200)
